@@ -1,0 +1,79 @@
+"""tlsglass: TLS 1.3 in Python, client and server, that you can see through.
+
+The front door. Everything in `__all__` is the stable API:
+
+    conn = tlsglass.Connection(tlsglass.ClientConfig(server_name="example.org"))
+    conn.start_handshake()                  # queues the ClientHello
+    sock.sendall(conn.data_to_send())
+    for event in conn.receive_data(sock.recv(65536)):
+        match event:
+            case tlsglass.HandshakeComplete(): ...
+            case tlsglass.ApplicationData(data=data): ...
+"""
+
+from tlsglass.config import CertifiedKey, ClientConfig, KeyLog, ServerConfig
+from tlsglass.connection import Connection
+from tlsglass.enums import (
+    AlertDescription,
+    CipherSuite,
+    NamedGroup,
+    ProtocolVersion,
+    SignatureScheme,
+)
+from tlsglass.errors import (
+    BadCertificate,
+    CertificateExpired,
+    ConfigError,
+    FatalAlertReceived,
+    LocalProtocolError,
+    ProtocolError,
+    RemoteProtocolError,
+    TLSError,
+    UnknownCA,
+)
+from tlsglass.events import (
+    AlertReceived,
+    ApplicationData,
+    ConnectionClosed,
+    ConnectionTruncated,
+    Event,
+    HandshakeComplete,
+    KeyUpdated,
+    NewSessionTicketReceived,
+)
+from tlsglass.x509 import Certificate, TrustStore, VerifiedChain
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AlertDescription",
+    "AlertReceived",
+    "ApplicationData",
+    "BadCertificate",
+    "Certificate",
+    "CertificateExpired",
+    "CertifiedKey",
+    "CipherSuite",
+    "ClientConfig",
+    "ConfigError",
+    "Connection",
+    "ConnectionClosed",
+    "ConnectionTruncated",
+    "Event",
+    "FatalAlertReceived",
+    "HandshakeComplete",
+    "KeyLog",
+    "KeyUpdated",
+    "LocalProtocolError",
+    "NamedGroup",
+    "NewSessionTicketReceived",
+    "ProtocolError",
+    "ProtocolVersion",
+    "RemoteProtocolError",
+    "ServerConfig",
+    "SignatureScheme",
+    "TLSError",
+    "TrustStore",
+    "UnknownCA",
+    "VerifiedChain",
+]

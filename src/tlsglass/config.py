@@ -1,0 +1,256 @@
+"""ClientConfig and ServerConfig: frozen data, validated once, secure by default.
+
+A config carries everything a connection may not find out for itself: trust,
+certificates, preferences, and the hooks (key log, certificate selection, trace
+sink, clock, entropy, key-pair factory). The engine never mutates a config and
+one config serves any number of connections. `time.time` and `os.urandom` are
+named here, and only as defaults, so that tests can replay RFC 8448 exactly.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Final, Protocol
+
+from tlsglass.crypto.kx import SUPPORTED_GROUPS, KeyPairFactory, generate_key_pair
+from tlsglass.crypto.sign import (
+    PrivateKey,
+    load_private_key_file,
+    public_key_of,
+    public_keys_equal,
+    schemes_for_key,
+)
+from tlsglass.crypto.suites import TLS13_SUITES
+from tlsglass.enums import CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme
+from tlsglass.errors import ConfigError
+from tlsglass.observe import TraceSink
+from tlsglass.record import PaddingPolicy
+from tlsglass.wire.handshake import ClientHello
+from tlsglass.x509 import Certificate, TrustStore, VerifiedChain, load_certificate_file
+
+__all__ = [
+    "DEFAULT_CIPHER_SUITES",
+    "DEFAULT_GROUPS",
+    "DEFAULT_KEY_SHARE_GROUPS",
+    "DEFAULT_SIGNATURE_SCHEMES",
+    "CertificateSelector",
+    "CertificateVerifier",
+    "CertifiedKey",
+    "ClientConfig",
+    "KeyLog",
+    "ServerConfig",
+]
+
+DEFAULT_CIPHER_SUITES: Final = (
+    CipherSuite.TLS_AES_128_GCM_SHA256,
+    CipherSuite.TLS_AES_256_GCM_SHA384,
+    CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+)
+DEFAULT_GROUPS: Final = (
+    NamedGroup.X25519MLKEM768,
+    NamedGroup.X25519,
+    NamedGroup.SECP256R1,
+    NamedGroup.SECP384R1,
+    NamedGroup.X448,
+)
+DEFAULT_KEY_SHARE_GROUPS: Final = (NamedGroup.X25519MLKEM768, NamedGroup.X25519)
+# What we accept in CertificateVerify (§4.2.3): no PKCS#1 v1.5 and no SHA-1 here.
+DEFAULT_SIGNATURE_SCHEMES: Final = (
+    SignatureScheme.ECDSA_SECP256R1_SHA256,
+    SignatureScheme.ECDSA_SECP384R1_SHA384,
+    SignatureScheme.ED25519,
+    SignatureScheme.ED448,
+    SignatureScheme.RSA_PSS_RSAE_SHA256,
+    SignatureScheme.RSA_PSS_RSAE_SHA384,
+    SignatureScheme.RSA_PSS_RSAE_SHA512,
+    SignatureScheme.RSA_PSS_PSS_SHA256,
+    SignatureScheme.RSA_PSS_PSS_SHA384,
+    SignatureScheme.RSA_PSS_PSS_SHA512,
+)
+# What certificates may be signed with (signature_algorithms_cert): PKCS#1 too (§4.2.3).
+DEFAULT_CERT_SIGNATURE_SCHEMES: Final = (
+    *DEFAULT_SIGNATURE_SCHEMES,
+    SignatureScheme.RSA_PKCS1_SHA256,
+    SignatureScheme.RSA_PKCS1_SHA384,
+    SignatureScheme.RSA_PKCS1_SHA512,
+    SignatureScheme.ECDSA_SECP521R1_SHA512,
+)
+_TLS13_FORBIDDEN_SCHEMES: Final = frozenset({
+    SignatureScheme.RSA_PKCS1_SHA1, SignatureScheme.ECDSA_SHA1, SignatureScheme.RSA_PKCS1_SHA256,
+    SignatureScheme.RSA_PKCS1_SHA384, SignatureScheme.RSA_PKCS1_SHA512,
+})
+_KNOWN_VERSIONS: Final = (ProtocolVersion.TLS1_2, ProtocolVersion.TLS1_3)
+
+
+class KeyLog(Protocol):
+    """Receives secrets in NSS key log terms: label, client_random, secret (all bytes)."""
+
+    def __call__(self, label: str, client_random: bytes, secret: bytes) -> None: ...
+
+
+class CertificateVerifier(Protocol):
+    """Replaces chain and name verification: return the verified chain or raise a TLSError."""
+
+    def __call__(self, chain: Sequence[Certificate], server_name: str | None,
+                 now: float) -> VerifiedChain: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CertifiedKey:
+    """A certificate chain (leaf first) and the private key of its leaf."""
+
+    chain: tuple[Certificate, ...]
+    private_key: PrivateKey = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.chain:
+            raise ConfigError("a certificate chain needs at least one certificate")
+        if not public_keys_equal(self.chain[0].public_key, public_key_of(self.private_key)):
+            raise ConfigError(f"the private key does not belong to {self.chain[0].subject}")
+
+    @classmethod
+    def from_files(cls, certificate_file: str | os.PathLike[str], key_file: str | os.PathLike[str],
+                   password: bytes | None = None) -> CertifiedKey:
+        """Load a PEM chain (leaf first) and its PEM or DER private key."""
+        return cls(load_certificate_file(certificate_file),
+                   load_private_key_file(key_file, password))
+
+    @property
+    def leaf(self) -> Certificate:
+        return self.chain[0]
+
+    @property
+    def signature_schemes(self) -> tuple[SignatureScheme, ...]:
+        return schemes_for_key(self.private_key)
+
+
+class CertificateSelector(Protocol):
+    """Pick a certificate for (server_name, the peer's signature schemes); None = no match."""
+
+    def __call__(self, server_name: str | None,
+                 signature_schemes: Sequence[int]) -> CertifiedKey | None: ...
+
+
+def _validate_common(versions: tuple[ProtocolVersion, ProtocolVersion],
+                     suites: Sequence[int], groups: Sequence[int],
+                     schemes: Sequence[int], alpn: Sequence[str],
+                     record_size_limit: int | None) -> None:
+    minimum, maximum = versions
+    if minimum not in _KNOWN_VERSIONS or maximum not in _KNOWN_VERSIONS:
+        raise ConfigError("only TLS 1.2 and TLS 1.3 can be enabled; SSL 3.0, TLS 1.0 and "
+                          "TLS 1.1 are insecure and refused")
+    if minimum > maximum:
+        raise ConfigError("minimum_version is above maximum_version")
+    if not suites:
+        raise ConfigError("no cipher suites enabled")
+    for suite in suites:
+        if suite not in TLS13_SUITES:
+            raise ConfigError(f"cipher suite {suite!r} is not supported")
+    if not groups:
+        raise ConfigError("no groups enabled")
+    for group in groups:
+        if group not in SUPPORTED_GROUPS:
+            raise ConfigError(f"group {group!r} is not supported")
+    if not schemes:
+        raise ConfigError("no signature schemes enabled")
+    for scheme in schemes:
+        if scheme in _TLS13_FORBIDDEN_SCHEMES:
+            raise ConfigError(f"{SignatureScheme(scheme).name} cannot sign TLS 1.3 handshakes")
+    for name in alpn:
+        if not 0 < len(name.encode()) < 256:
+            raise ConfigError(f"ALPN protocol name {name!r} must be 1 to 255 bytes")
+    if record_size_limit is not None and not 64 <= record_size_limit <= 16385:
+        raise ConfigError("record_size_limit must be between 64 and 16385 (RFC 8449 §4)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientConfig:
+    """How a client connects. `trust` defaults to the operating system's roots."""
+
+    server_name: str | None = None
+    trust: TrustStore = field(default_factory=TrustStore.system, repr=False)
+    insecure_skip_verification: bool = False
+    verifier: CertificateVerifier | None = None
+    alpn_protocols: tuple[str, ...] = ()
+    minimum_version: ProtocolVersion = ProtocolVersion.TLS1_2
+    maximum_version: ProtocolVersion = ProtocolVersion.TLS1_3
+    cipher_suites: tuple[CipherSuite, ...] = DEFAULT_CIPHER_SUITES
+    groups: tuple[NamedGroup, ...] = DEFAULT_GROUPS
+    key_share_groups: tuple[NamedGroup, ...] = DEFAULT_KEY_SHARE_GROUPS
+    signature_schemes: tuple[SignatureScheme, ...] = DEFAULT_SIGNATURE_SCHEMES
+    certificate: CertifiedKey | None = None
+    grease: bool = False
+    middlebox_compatibility: bool = True
+    record_size_limit: int | None = None
+    padding: PaddingPolicy | None = None
+    key_log: KeyLog | None = None
+    trace: TraceSink | None = None
+    hello_hook: Callable[[ClientHello], ClientHello] | None = None
+    key_update_after_records: int | None = None
+    max_handshake_message_size: int = 1 << 18
+    clock: Callable[[], float] = time.time
+    entropy: Callable[[int], bytes] = os.urandom
+    key_pair_factory: KeyPairFactory = generate_key_pair
+
+    def __post_init__(self) -> None:
+        _validate_common((self.minimum_version, self.maximum_version), self.cipher_suites,
+                         self.groups, self.signature_schemes, self.alpn_protocols,
+                         self.record_size_limit)
+        for group in self.key_share_groups:
+            if group not in self.groups:
+                raise ConfigError(f"key share group {group!r} is not among the enabled groups")
+        if self.server_name is not None and not self.server_name:
+            raise ConfigError("server_name must not be empty")
+        if self.server_name is None and not self.insecure_skip_verification \
+                and self.verifier is None:
+            raise ConfigError("server_name is needed to verify the server's certificate; "
+                              "give one, or set insecure_skip_verification=True")
+
+    @classmethod
+    def for_server(cls, server_name: str, *, ca_file: str | os.PathLike[str] | None = None,
+                   **options: object) -> ClientConfig:
+        """One call: a client for `server_name`, trusting `ca_file` or the system roots."""
+        if ca_file is not None:
+            options["trust"] = TrustStore.from_file(ca_file)
+        return cls(server_name=server_name, **options)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerConfig:
+    """How a server answers. Certificates are chosen by SNI and by the client's schemes."""
+
+    certificates: tuple[CertifiedKey, ...] = ()
+    certificate_selector: CertificateSelector | None = None
+    alpn_protocols: tuple[str, ...] = ()
+    minimum_version: ProtocolVersion = ProtocolVersion.TLS1_2
+    maximum_version: ProtocolVersion = ProtocolVersion.TLS1_3
+    cipher_suites: tuple[CipherSuite, ...] = DEFAULT_CIPHER_SUITES
+    groups: tuple[NamedGroup, ...] = DEFAULT_GROUPS
+    signature_schemes: tuple[SignatureScheme, ...] = DEFAULT_SIGNATURE_SCHEMES
+    hello_retry_cookie: bool = True
+    record_size_limit: int | None = None
+    padding: PaddingPolicy | None = None
+    key_log: KeyLog | None = None
+    trace: TraceSink | None = None
+    key_update_after_records: int | None = None
+    max_handshake_message_size: int = 1 << 18
+    clock: Callable[[], float] = time.time
+    entropy: Callable[[int], bytes] = os.urandom
+    key_pair_factory: KeyPairFactory = generate_key_pair
+
+    def __post_init__(self) -> None:
+        _validate_common((self.minimum_version, self.maximum_version), self.cipher_suites,
+                         self.groups, self.signature_schemes, self.alpn_protocols,
+                         self.record_size_limit)
+        if not self.certificates and self.certificate_selector is None:
+            raise ConfigError("a server needs at least one certificate (or a selector)")
+
+    @classmethod
+    def from_files(cls, certificate_file: str | os.PathLike[str], key_file: str | os.PathLike[str],
+                   *, password: bytes | None = None, **options: object) -> ServerConfig:
+        """One call: a server with the chain in `certificate_file` and its key."""
+        certified = CertifiedKey.from_files(certificate_file, key_file, password)
+        return cls(certificates=(certified,), **options)  # type: ignore[arg-type]

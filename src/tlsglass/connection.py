@@ -1,0 +1,380 @@
+"""The sans-I/O facade: bytes in, bytes and events out (STYLE convention 1 and 6).
+
+The Connection owns the record layer, the current handshake State, the
+transcript and the outgoing buffer, and implements the Output the states write
+through. It alone decides whose fault an error is:
+
+- a ProtocolError while processing `receive_data` queues the fatal alert and is
+  re-raised as RemoteProtocolError (the original chained as __cause__);
+- misuse by the caller raises LocalProtocolError and sends nothing;
+- a fatal alert from the peer raises FatalAlertReceived;
+- anything else is a bug: internal_error is queued and the exception re-raised.
+
+After any of these the connection stays in the ERROR state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+from tlsglass.config import ClientConfig, ServerConfig
+from tlsglass.crypto.secret import Secret
+from tlsglass.crypto.suites import SuiteInfo
+from tlsglass.enums import AlertDescription, AlertLevel, ContentType
+from tlsglass.errors import (
+    DecodeError,
+    FatalAlertReceived,
+    LocalProtocolError,
+    ProtocolError,
+    RemoteProtocolError,
+    UnexpectedMessage,
+    alert_for,
+)
+from tlsglass.events import (
+    AlertReceived,
+    ApplicationData,
+    ConnectionClosed,
+    ConnectionTruncated,
+    Event,
+)
+from tlsglass.handshake.base import Negotiated, State, dispatch
+from tlsglass.handshake.client import start_client
+from tlsglass.handshake.client13 import WaitSH
+from tlsglass.handshake.connected13 import Connected
+from tlsglass.handshake.server13 import Start
+from tlsglass.observe import AlertTrace, KeyInstalled, MessageTrace, RecordTrace, StateChange, TraceRecord
+from tlsglass.record import RecordLayer, RecordProtection
+from tlsglass.transcript import Transcript
+from tlsglass.wire.alert import CHANGE_CIPHER_SPEC_BODY
+from tlsglass.wire.handshake import HANDSHAKE_HEADER_LEN, HandshakeMessage, encode_handshake
+from tlsglass.x509 import Certificate
+
+__all__ = ["Connection"]
+
+_HANDSHAKE: Final = int(ContentType.HANDSHAKE)
+_APPLICATION_DATA: Final = int(ContentType.APPLICATION_DATA)
+_ALERT: Final = int(ContentType.ALERT)
+_CCS: Final = int(ContentType.CHANGE_CIPHER_SPEC)
+# §6.1: the two closure alerts; every other alert is an error alert in TLS 1.3 (§6.2).
+_CLOSURE: Final = frozenset({AlertDescription.CLOSE_NOTIFY, AlertDescription.USER_CANCELED})
+
+
+class _Idle(State):
+    """Before start_handshake (client)."""
+
+
+class _Error(State):
+    """ERROR: a fatal alert was sent or received; nothing more happens."""
+
+
+class Connection:
+    """One TLS connection, client or server, with no I/O of its own."""
+
+    def __init__(self, config: ClientConfig | ServerConfig) -> None:
+        self.config = config
+        self.role = "client" if isinstance(config, ClientConfig) else "server"
+        self.transcript = Transcript()
+        self._records = RecordLayer(padding=config.padding)
+        self._out: list[bytes] = []
+        self._hs_out: list[bytes] = []
+        self._hs_in = bytearray()
+        self._events: list[Event] = []
+        self._facts = Negotiated()
+        self._peer_closed = False
+        self._local_closed = False
+        self._state: State = Start(config=config) if isinstance(config, ServerConfig) \
+            else _Idle()
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.role} {self._state.name}>"
+
+    # -- the caller's side ---------------------------------------------------
+
+    def start_handshake(self) -> None:
+        """Client: queue the ClientHello. (A server starts when the ClientHello arrives.)"""
+        if not isinstance(self.config, ClientConfig) or not isinstance(self._state, _Idle):
+            raise LocalProtocolError("start_handshake is for a client that has not started")
+        self._run(lambda: self._set_state(WaitSH(sent=start_client(self.config, self))),  # type: ignore[arg-type]
+                  remote=False)
+
+    def receive_data(self, data: bytes) -> list[Event]:
+        """Feed bytes from the transport; b"" means the transport reached EOF."""
+        if isinstance(self._state, _Error):
+            raise LocalProtocolError("the connection has failed; no more data can be processed")
+        if not data:
+            self._end_of_input()
+        else:
+            self._run(lambda: self._process(data), remote=True)
+        events, self._events = self._events, []
+        return events
+
+    def data_to_send(self) -> bytes:
+        """Everything queued for the transport so far (b"" if nothing)."""
+        self._flush_handshake()
+        if not self._out:
+            return b""
+        data = b"".join(self._out)
+        self._out.clear()
+        return data
+
+    def send_application_data(self, data: bytes) -> None:
+        if not self._state.can_send_application_data:
+            raise LocalProtocolError(f"cannot send application data in {self._state.name}")
+        if self._local_closed:
+            raise LocalProtocolError("cannot send application data after close()")
+        self._flush_handshake()
+        self._out.append(self._records.protect(_APPLICATION_DATA, bytes(data)))
+        write = self._records.write
+        if write is not None and write.exhausted:
+            self.key_update(request_peer=False)  # §5.5: before the AEAD's usage limit
+
+    def key_update(self, request_peer: bool = True) -> None:
+        """§4.6.3: update our write key; with request_peer, ask the peer to update too."""
+        state = self._state
+        if not isinstance(state, Connected) or self._local_closed:
+            raise LocalProtocolError("KeyUpdate is possible only on an open, connected session")
+        self._run(lambda: self._set_state(state.send_key_update(self, request_peer)),
+                  remote=False)
+
+    def close(self) -> None:
+        """Queue close_notify; we send nothing more (§6.1)."""
+        if self._local_closed or isinstance(self._state, _Error):
+            return
+        self._local_closed = True
+        self._send_alert(AlertLevel.WARNING, AlertDescription.CLOSE_NOTIFY)
+
+    def export_keying_material(self, label: bytes | str, context: bytes = b"",
+                               length: int = 32) -> bytes:
+        """§7.5 TLS-Exporter (RFC 5705 style); available once the handshake is complete."""
+        state = self._state
+        if not isinstance(state, Connected):
+            raise LocalProtocolError("keying material can be exported after the handshake")
+        raw_label = label.encode() if isinstance(label, str) else label
+        return state.export(raw_label, context, length)
+
+    # -- read-only facts -----------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return self._state.name
+
+    @property
+    def handshake_complete(self) -> bool:
+        return isinstance(self._state, Connected)
+
+    @property
+    def version(self) -> int | None:
+        return self._facts.version
+
+    @property
+    def cipher_suite(self) -> int | None:
+        return self._facts.cipher_suite
+
+    @property
+    def group(self) -> int | None:
+        return self._facts.group
+
+    @property
+    def alpn_protocol(self) -> str | None:
+        return self._facts.alpn_protocol
+
+    @property
+    def server_name(self) -> str | None:
+        return self._facts.server_name
+
+    @property
+    def peer_certificates(self) -> tuple[Certificate, ...]:
+        return self._facts.peer_certificates
+
+    @property
+    def signature_scheme(self) -> int | None:
+        return self._facts.signature_scheme
+
+    # -- processing ----------------------------------------------------------
+
+    def _run(self, action: Callable[[], None], remote: bool) -> None:
+        try:
+            action()
+        except FatalAlertReceived:
+            self._state = _Error()
+            raise
+        except ProtocolError as exc:
+            self._fail(exc)
+            if remote:
+                raise RemoteProtocolError(str(exc), exc.alert) from exc
+            raise LocalProtocolError(str(exc)) from exc
+        except LocalProtocolError:
+            raise
+        except Exception as exc:
+            self._fail(exc)
+            raise
+        finally:
+            self._flush_handshake()
+
+    def _fail(self, exc: BaseException) -> None:
+        alert = alert_for(exc)
+        self._hs_out.clear()
+        if not isinstance(self._state, _Error):
+            try:
+                self._send_alert(AlertLevel.FATAL, alert, reason=str(exc))
+            except Exception:  # noqa: BLE001 - the original error matters more
+                pass
+        self._state = _Error()
+
+    def _end_of_input(self) -> None:
+        if not self._peer_closed:
+            self._peer_closed = True
+            self._events.append(ConnectionTruncated())
+
+    def _process(self, data: bytes) -> None:
+        records = self._records
+        records.feed(data)
+        while not self._peer_closed:
+            record = records.next_record()
+            if record is None:
+                return
+            content_type, content = record
+            if self.tracing:
+                self._trace_record("in", content_type, len(content), records.read is not None)
+            self._handle_record(content_type, content)
+
+    def _handle_record(self, content_type: int, content: bytes) -> None:
+        if content_type == _APPLICATION_DATA:
+            if not self._state.can_receive_application_data or self._hs_in:
+                raise UnexpectedMessage(f"application data in {self._state.name}")
+            self._events.append(ApplicationData(data=content))
+        elif content_type == _HANDSHAKE:
+            self._hs_in += content
+            self._drain_handshake()
+        elif content_type == _ALERT:
+            self._receive_alert(content)
+        else:
+            self._receive_change_cipher_spec(content)
+
+    def _receive_change_cipher_spec(self, content: bytes) -> None:
+        # §5 / App. D.4: one dummy 0x01 record may arrive between the hellos and Finished.
+        state = self._state
+        allowed = not isinstance(state, _Idle | _Error | Connected) and not (
+            isinstance(state, Start) and state.retry is None)
+        if not allowed or content != CHANGE_CIPHER_SPEC_BODY:
+            raise UnexpectedMessage("unexpected ChangeCipherSpec record")
+
+    def _drain_handshake(self) -> None:
+        buf = self._hs_in
+        limit = self.config.max_handshake_message_size
+        while len(buf) >= HANDSHAKE_HEADER_LEN:
+            length = int.from_bytes(buf[1:4], "big")
+            if length > limit:
+                raise DecodeError(f"handshake message of {length} bytes exceeds {limit}")
+            end = HANDSHAKE_HEADER_LEN + length
+            if len(buf) < end:
+                return
+            raw = bytes(buf[:end])
+            del buf[:end]
+            before = self._records.read
+            self._set_state(dispatch(self._state, raw[0], raw, self))
+            if self._records.read is not before and buf:
+                # §5.1: handshake messages must not span a key change.
+                raise UnexpectedMessage("handshake data left over across a key change")
+
+    def _receive_alert(self, content: bytes) -> None:
+        if len(content) != 2:
+            raise DecodeError("alert record must hold exactly one alert")
+        level, description = content[0], content[1]
+        if self.tracing:
+            self.trace(AlertTrace(role=self.role, direction="in", level=level,
+                                  description=description))
+        if description == AlertDescription.CLOSE_NOTIFY:
+            self._peer_closed = True
+            self._events.append(ConnectionClosed())
+        elif description == AlertDescription.USER_CANCELED:
+            self._events.append(AlertReceived(level=level, description=description))
+        else:
+            self._state = _Error()
+            raise FatalAlertReceived(description, level)
+
+    def _set_state(self, new: State) -> None:
+        old = self._state
+        self._state = new
+        if self.tracing and type(old) is not type(new):
+            self.trace(StateChange(role=self.role, old=old.name, new=new.name))
+
+    # -- Output: what states may do --------------------------------------------
+
+    def send(self, msg: HandshakeMessage) -> bytes:
+        raw = encode_handshake(msg)
+        if self._state.in_transcript:
+            self.transcript.add(raw)
+        if self.tracing:
+            self.trace(MessageTrace(role=self.role, direction="out", message=msg, raw=raw))
+        self._hs_out.append(raw)
+        return raw
+
+    def send_change_cipher_spec(self) -> None:
+        self._flush_handshake()
+        self._out.append(self._records.plaintext_record(_CCS, CHANGE_CIPHER_SPEC_BODY))
+        if self.tracing:
+            self._trace_record("out", _CCS, 1, False)
+
+    def install_read_key(self, suite: SuiteInfo, secret: Secret, epoch: str) -> None:
+        self._records.read = RecordProtection(suite, secret)
+        if self.tracing:
+            self.trace(KeyInstalled(role=self.role, direction="read", label=secret.label,
+                                    epoch=epoch))
+
+    def install_write_key(self, suite: SuiteInfo, secret: Secret, epoch: str) -> None:
+        self._flush_handshake()
+        self._records.write = RecordProtection(suite, secret,
+                                               limit=self.config.key_update_after_records)
+        if self.tracing:
+            self.trace(KeyInstalled(role=self.role, direction="write", label=secret.label,
+                                    epoch=epoch))
+
+    def set_peer_record_size_limit(self, limit: int) -> None:
+        # RFC 8449 §4: in TLS 1.3 the limit counts the content type byte too.
+        self._records.max_fragment_out = min(1 << 14, limit - 1)
+
+    def log_secret(self, label: str, client_random: bytes, secret: Secret) -> None:
+        key_log = self.config.key_log
+        if key_log is not None:
+            key_log(label, client_random, secret.reveal())
+
+    def update(self, negotiated: Negotiated) -> None:
+        self._facts = negotiated
+
+    def emit(self, event: Event) -> None:
+        self._events.append(event)
+
+    @property
+    def tracing(self) -> bool:
+        return self.config.trace is not None
+
+    def trace(self, record: TraceRecord) -> None:
+        sink = self.config.trace
+        if sink is not None:
+            sink(record)
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _flush_handshake(self) -> None:
+        if self._hs_out:
+            data = b"".join(self._hs_out)
+            self._hs_out.clear()
+            self._out.append(self._records.protect(_HANDSHAKE, data))
+            if self.tracing:
+                self._trace_record("out", _HANDSHAKE, len(data), self._records.write is not None)
+
+    def _send_alert(self, level: int, description: int, reason: str = "") -> None:
+        self._flush_handshake()
+        self._out.append(self._records.protect(_ALERT, bytes((level, description))))
+        if self.tracing:
+            self.trace(AlertTrace(role=self.role, direction="out", level=level,
+                                  description=description, reason=reason))
+
+    def _trace_record(self, direction: str, content_type: int, length: int,
+                      protected: bool) -> None:
+        header = bytes((content_type, 3, 3, length >> 8 & 0xFF, length & 0xFF))
+        self.trace(RecordTrace(role=self.role, direction=direction, content_type=content_type,
+                               length=length, protected=protected, header=header))
+

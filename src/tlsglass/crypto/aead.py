@@ -1,0 +1,85 @@
+"""Seal and open for the AEADs tlsglass supports, given a key, a nonce and additional data.
+
+Part of the `crypto/` room (STYLE.md §2). Door: `Aead`.
+
+This sits on the record hot path (convention 16): one `Aead` object per traffic
+key, holding pyca's cipher object, so sealing or opening a record makes no Python
+object beyond the output bytes. Nonce construction (per-record nonce XOR IV,
+RFC 8446 §5.3; implicit salt plus explicit nonce, RFC 5288 §3) belongs to the
+record layer, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import MappingProxyType
+from typing import ClassVar, Final
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+
+from tlsglass.crypto.suites import AeadAlgorithm
+from tlsglass.errors import InternalError
+
+__all__ = ["Aead", "Bytes"]
+
+Bytes = bytes | bytearray | memoryview
+"""Any contiguous byte buffer; pyca reads it without copying."""
+
+_Cipher = Callable[[Bytes, Bytes, Bytes], bytes]
+
+_KEY_LEN: Final = MappingProxyType(
+    {
+        AeadAlgorithm.AES_128_GCM: 16,
+        AeadAlgorithm.AES_256_GCM: 32,
+        AeadAlgorithm.CHACHA20_POLY1305: 32,
+    }
+)
+
+
+class Aead:
+    """One AEAD key: `seal` returns ciphertext || tag, `open` returns the plaintext or None.
+
+    The key lives only inside pyca's cipher object; `repr` names the algorithm.
+    """
+
+    __slots__ = ("_decrypt", "_encrypt", "algorithm")
+
+    tag_len: ClassVar[int] = 16  # RFC 5116 §5.1 (GCM), RFC 8439 §2.8 (ChaCha20-Poly1305)
+
+    algorithm: AeadAlgorithm
+    _encrypt: _Cipher
+    _decrypt: _Cipher
+
+    def __init__(self, algorithm: AeadAlgorithm, key: Bytes) -> None:
+        expected = _KEY_LEN[algorithm]
+        if len(key) != expected:
+            # AESGCM would silently accept a 16/24/32-byte key of the wrong size.
+            raise InternalError(f"{algorithm.name} needs a {expected}-byte key, got {len(key)}")
+        cipher: AESGCM | ChaCha20Poly1305
+        if algorithm is AeadAlgorithm.CHACHA20_POLY1305:
+            cipher = ChaCha20Poly1305(key)
+        else:
+            cipher = AESGCM(key)
+        self.algorithm = algorithm
+        self._encrypt = cipher.encrypt
+        self._decrypt = cipher.decrypt
+
+    def seal(self, nonce: Bytes, plaintext: Bytes, aad: Bytes) -> bytes:
+        """Encrypt and authenticate: ciphertext || 16-byte tag."""
+        try:
+            return self._encrypt(nonce, plaintext, aad)
+        except (ValueError, OverflowError) as exc:
+            raise InternalError(f"{self.algorithm.name} seal failed: {exc}") from None
+
+    def open(self, nonce: Bytes, ciphertext: Bytes, aad: Bytes) -> bytes | None:
+        """Check and decrypt ciphertext || tag; None if it does not authenticate."""
+        try:
+            return self._decrypt(nonce, ciphertext, aad)
+        except InvalidTag:
+            return None
+        except (ValueError, OverflowError) as exc:
+            raise InternalError(f"{self.algorithm.name} open failed: {exc}") from None
+
+    def __repr__(self) -> str:
+        return f"Aead({self.algorithm.name})"

@@ -1,0 +1,161 @@
+"""Hashing, HMAC, HKDF-Extract and HKDF-Expand-Label (TLS 1.3), and the TLS 1.2 PRF.
+
+Part of the `crypto/` room (STYLE.md §2). Door: `HASH_LENGTHS`, `hash_digest`,
+`hmac_digest`, `hkdf_extract`, `hkdf_expand`, `hkdf_expand_label`, `derive_secret`,
+`prf_tls12`.
+
+Functions take and return plain bytes; the key schedule wraps them in opaque
+`Secret` values (convention 9). Hashes are named by their hashlib names
+("sha256", "sha384"), as `SuiteInfo.hash_name` carries them. HKDF-Expand comes from
+pyca; HMAC and plain hashing come from the standard library, which is faster for
+one-shot calls and is what HKDF-Extract (RFC 5869 §2.2) and P_hash
+(RFC 5246 §5) are defined in terms of.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Final, Protocol
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+
+from tlsglass.errors import InternalError
+
+__all__ = [
+    "HASH_LENGTHS",
+    "derive_secret",
+    "hash_digest",
+    "hkdf_expand",
+    "hkdf_expand_label",
+    "hkdf_extract",
+    "hmac_digest",
+    "prf_tls12",
+]
+
+HASH_LENGTHS: Final[Mapping[str, int]] = MappingProxyType(
+    {"sha256": 32, "sha384": 48, "sha512": 64}
+)
+"""Output length in bytes of each hash this module accepts."""
+
+
+class _HashObject(Protocol):
+    def digest(self) -> bytes: ...
+
+
+_HASHLIB: Final[Mapping[str, Callable[[bytes], _HashObject]]] = MappingProxyType(
+    {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
+)
+_PYCA: Final[Mapping[str, type[hashes.HashAlgorithm]]] = MappingProxyType(
+    {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+)
+
+_TLS13_LABEL_PREFIX: Final = b"tls13 "
+
+
+def _hash_len(hash_name: str) -> int:
+    try:
+        return HASH_LENGTHS[hash_name]
+    except KeyError:
+        raise InternalError(f"unsupported hash {hash_name!r}") from None
+
+
+def hash_digest(hash_name: str, data: bytes) -> bytes:
+    """Hash(data)."""
+    try:
+        constructor = _HASHLIB[hash_name]
+    except KeyError:
+        raise InternalError(f"unsupported hash {hash_name!r}") from None
+    return constructor(data).digest()
+
+
+def hmac_digest(hash_name: str, key: bytes, data: bytes) -> bytes:
+    """HMAC-Hash(key, data) (RFC 2104)."""
+    _hash_len(hash_name)
+    return hmac.digest(key, data, hash_name)
+
+
+def hkdf_extract(hash_name: str, salt: bytes, ikm: bytes) -> bytes:
+    """HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM) (RFC 5869 §2.2).
+
+    An empty salt means HashLen zero bytes (RFC 5869 §2.2). An empty IKM is read
+    as the "0" of RFC 8446 §7.1, HashLen zero bytes, the only IKM TLS 1.3 uses
+    that is not a (EC)DHE or PSK secret.
+    """
+    length = _hash_len(hash_name)
+    if not salt:
+        salt = bytes(length)
+    if not ikm:
+        ikm = bytes(length)
+    return hmac.digest(salt, ikm, hash_name)
+
+
+def hkdf_expand(hash_name: str, prk: bytes, info: bytes, length: int) -> bytes:
+    """HKDF-Expand(PRK, info, L) (RFC 5869 §2.3); TLS 1.3 uses it through `hkdf_expand_label`."""
+    hash_len = _hash_len(hash_name)
+    if not 0 <= length <= 255 * hash_len:  # RFC 5869 §2.3
+        raise InternalError(f"HKDF output length {length} out of range for {hash_name}")
+    if length == 0:
+        return b""
+    return HKDFExpand(_PYCA[hash_name](), length, info).derive(prk)
+
+
+def _hkdf_label(label: bytes, context: bytes, length: int) -> bytes:
+    """The HkdfLabel structure of RFC 8446 §7.1."""
+    full_label = _TLS13_LABEL_PREFIX + label
+    if not 7 <= len(full_label) <= 255:  # opaque label<7..255>
+        raise InternalError(f"HKDF label {label!r} has a bad length")
+    if len(context) > 255:  # opaque context<0..255>
+        raise InternalError(f"HKDF context of {len(context)} bytes is too long")
+    if not 0 <= length <= 0xFFFF:  # uint16 length
+        raise InternalError(f"HKDF output length {length} out of range")
+    return (
+        length.to_bytes(2, "big")
+        + bytes((len(full_label),))
+        + full_label
+        + bytes((len(context),))
+        + context
+    )
+
+
+def hkdf_expand_label(
+    hash_name: str, secret: bytes, label: bytes, context: bytes, length: int
+) -> bytes:
+    """HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 §7.1).
+
+    `label` is given without the "tls13 " prefix, e.g. b"key", b"iv", b"finished".
+    """
+    return hkdf_expand(hash_name, secret, _hkdf_label(label, context, length), length)
+
+
+def derive_secret(hash_name: str, secret: bytes, label: bytes, transcript_hash: bytes) -> bytes:
+    """Derive-Secret(Secret, Label, Messages) (RFC 8446 §7.1).
+
+    Takes Transcript-Hash(Messages), already computed, rather than the messages
+    (convention 8: the transcript hash is passed explicitly).
+    """
+    return hkdf_expand_label(hash_name, secret, label, transcript_hash, _hash_len(hash_name))
+
+
+def prf_tls12(hash_name: str, secret: bytes, label: bytes, seed: bytes, length: int) -> bytes:
+    """PRF(secret, label, seed) = P_<hash>(secret, label + seed)[:length] (RFC 5246 §5).
+
+    P_hash(secret, seed) = HMAC(secret, A(1) + seed) + HMAC(secret, A(2) + seed) + ...
+    with A(0) = seed and A(i) = HMAC(secret, A(i-1)).
+    """
+    _hash_len(hash_name)
+    if length < 0:
+        raise InternalError(f"PRF output length {length} out of range")
+    label_seed = label + seed
+    a = label_seed
+    blocks: list[bytes] = []
+    produced = 0
+    while produced < length:
+        a = hmac.digest(secret, a, hash_name)
+        block = hmac.digest(secret, a + label_seed, hash_name)
+        blocks.append(block)
+        produced += len(block)
+    return b"".join(blocks)[:length]

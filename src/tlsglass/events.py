@@ -1,0 +1,80 @@
+"""The events a Connection returns from receive_data (STYLE convention 2).
+
+Each event is a frozen dataclass, fully built when emitted, compared by value.
+Dispatch on them with `match`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tlsglass.x509 import Certificate
+
+__all__ = [
+    "AlertReceived",
+    "ApplicationData",
+    "ConnectionClosed",
+    "ConnectionTruncated",
+    "Event",
+    "HandshakeComplete",
+    "KeyUpdated",
+    "NewSessionTicketReceived",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every event."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandshakeComplete(Event):
+    """Both Finished messages checked; application data may flow both ways."""
+
+    version: int
+    cipher_suite: int
+    group: int | None
+    signature_scheme: int | None
+    alpn_protocol: str | None
+    server_name: str | None
+    peer_certificates: tuple[Certificate, ...] = field(repr=False)
+    resumed: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplicationData(Event):
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectionClosed(Event):
+    """The peer sent close_notify: it will send nothing more (a clean end)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectionTruncated(Event):
+    """The transport ended without close_notify: data may have been cut off by an attacker."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertReceived(Event):
+    """A non-fatal alert (fatal ones raise FatalAlertReceived instead)."""
+
+    level: int
+    description: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyUpdated(Event):
+    """Traffic keys changed (RFC 8446 §4.6.3). direction is "read" or "write"."""
+
+    direction: str
+    requested_by_peer: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewSessionTicketReceived(Event):
+    """The server sent a ticket (RFC 8446 §4.6.1); lifetime in seconds."""
+
+    ticket_lifetime: int
+    max_early_data_size: int

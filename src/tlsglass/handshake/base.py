@@ -1,0 +1,131 @@
+"""The handshake's contract with the world: State, Output, and the one dispatcher.
+
+A State is a frozen object named after its RFC 8446 App. A state. It declares the
+messages it `expects` and `handle`s one of them, returning the next State; it is
+replaced, never mutated. States reach the world only through `Output`: send a
+message (which also feeds the transcript), install keys, emit events, trace. The
+dispatcher is the only place that raises unexpected_message for a message in the
+wrong state, and the only place (with Output.send) that feeds the transcript.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+from tlsglass.crypto.secret import Secret
+from tlsglass.crypto.suites import SuiteInfo
+from tlsglass.enums import HandshakeType, describe
+from tlsglass.errors import UnexpectedMessage
+from tlsglass.events import Event
+from tlsglass.observe import Decision, MessageTrace, TraceRecord
+from tlsglass.transcript import Transcript
+from tlsglass.wire.extensions import check_extensions
+from tlsglass.wire.handshake import HandshakeMessage, ServerHello, decode_handshake
+from tlsglass.x509 import Certificate
+
+__all__ = ["Authenticated", "Negotiated", "Output", "State", "dispatch"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Negotiated:
+    """The facts of a connection as far as they are known; the Connection exposes them."""
+
+    version: int | None = None
+    cipher_suite: int | None = None
+    group: int | None = None
+    signature_scheme: int | None = None
+    alpn_protocol: str | None = None
+    server_name: str | None = None
+    peer_certificates: tuple[Certificate, ...] = field(default=(), repr=False)
+    client_random: bytes = field(default=b"", repr=False)
+
+
+class Authenticated:
+    """Proof that the peer proved its identity (CertificateVerify checked or PSK accepted).
+
+    Only the handshake's own checks construct one; WaitFinished states demand it.
+    """
+
+    __slots__ = ("how",)
+
+    def __init__(self, how: str) -> None:
+        self.how = how
+
+    def __repr__(self) -> str:
+        return f"Authenticated({self.how!r})"
+
+
+class Output(Protocol):
+    """What a State may do to the world. The Connection implements it."""
+
+    role: str
+    transcript: Transcript
+
+    def send(self, msg: HandshakeMessage) -> bytes:
+        """Encode, add to the transcript, queue under the current write key; return the bytes."""
+        ...
+
+    def send_change_cipher_spec(self) -> None: ...
+
+    def install_read_key(self, suite: SuiteInfo, secret: Secret, epoch: str) -> None: ...
+
+    def install_write_key(self, suite: SuiteInfo, secret: Secret, epoch: str) -> None: ...
+
+    def set_peer_record_size_limit(self, limit: int) -> None: ...
+
+    def log_secret(self, label: str, client_random: bytes, secret: Secret) -> None: ...
+
+    def update(self, negotiated: Negotiated) -> None: ...
+
+    def emit(self, event: Event) -> None: ...
+
+    @property
+    def tracing(self) -> bool: ...
+
+    def trace(self, record: TraceRecord) -> None: ...
+
+
+def decide(out: Output, topic: str, chosen: str, offered: tuple[str, ...] = (),
+           reason: str = "") -> None:
+    """Report a negotiation choice to the tracer (cheap when nobody listens)."""
+    if out.tracing:
+        out.trace(Decision(role=out.role, topic=topic, chosen=chosen, offered=offered,
+                           reason=reason))
+
+
+class State:
+    """One RFC state. Subclasses are frozen dataclasses."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset()
+    # Post-handshake messages do not extend the handshake transcript.
+    in_transcript: ClassVar[bool] = True
+    # Whether application data may be sent / received in this state.
+    can_send_application_data: ClassVar[bool] = False
+    can_receive_application_data: ClassVar[bool] = False
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        raise NotImplementedError
+
+
+def dispatch(state: State, msg_type: int, raw: bytes, out: Output) -> State:
+    """Check the message is expected here, decode it, feed the transcript, hand it over."""
+    if msg_type not in state.expects:
+        wanted = " or ".join(sorted(t.name for t in state.expects)) or "no handshake message"
+        raise UnexpectedMessage(
+            f"in {state.name}: expected {wanted}, got {describe(HandshakeType, msg_type)}")
+    msg = decode_handshake(msg_type, raw[4:])
+    context = msg_type
+    if isinstance(msg, ServerHello) and msg.is_hello_retry_request:
+        context = HandshakeType.HELLO_RETRY_REQUEST
+    if hasattr(msg, "extensions"):
+        check_extensions(msg.extensions, context)
+    if out.tracing:
+        out.trace(MessageTrace(role=out.role, direction="in", message=msg, raw=raw))
+    if state.in_transcript:
+        out.transcript.add(raw)
+    return state.handle(msg, out)

@@ -1,0 +1,432 @@
+"""Client TLS 1.3 from WAIT_SH to CONNECTED (RFC 8446 App. A.1).
+
+    START --send ClientHello--> WAIT_SH --HelloRetryRequest: send ClientHello2--> WAIT_SH
+    WAIT_SH --ServerHello: derive handshake keys--> WAIT_EE
+    WAIT_EE --EncryptedExtensions--> WAIT_CERT_CR
+    WAIT_CERT_CR --CertificateRequest--> WAIT_CERT --Certificate--> WAIT_CV
+    WAIT_CV --CertificateVerify: Authenticated--> WAIT_FINISHED
+    WAIT_FINISHED --Finished: send [Certificate, CertificateVerify,] Finished--> CONNECTED
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from tlsglass.config import ClientConfig
+from tlsglass.crypto import sign
+from tlsglass.crypto.kx import KeyPair
+from tlsglass.crypto.secret import Secret
+from tlsglass.crypto.suites import TLS13_SUITES, SuiteInfo
+from tlsglass.enums import (
+    CipherSuite,
+    ExtensionType,
+    HandshakeType,
+    NamedGroup,
+    ProtocolVersion,
+    SignatureScheme,
+    describe,
+)
+from tlsglass.errors import (
+    DecodeError,
+    DecryptError,
+    IllegalParameter,
+    MissingExtension,
+    ProtocolVersionError,
+    UnexpectedMessage,
+    UnsupportedExtension,
+)
+from tlsglass.events import HandshakeComplete
+from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
+from tlsglass.handshake.client import ClientHelloSent
+from tlsglass.handshake.connected13 import ClientConnected, certificate_verify_content
+from tlsglass.handshake.negotiate import names, select_signature_scheme
+from tlsglass.keyschedule import EarlySecret, HandshakeSecret, finished_verify_data, verify_finished
+from tlsglass.wire.extensions import (
+    ALPN,
+    Cookie,
+    Extension,
+    KeyShareClientHello,
+    KeyShareEntry,
+    KeyShareHelloRetryRequest,
+    KeyShareServerHello,
+    RecordSizeLimit,
+    SignatureAlgorithms,
+    SupportedVersionsServerHello,
+    find,
+)
+from tlsglass.wire.handshake import (
+    TLS11_DOWNGRADE_SENTINEL,
+    TLS12_DOWNGRADE_SENTINEL,
+    Certificate,
+    CertificateEntry,
+    CertificateRequest,
+    CertificateVerify,
+    EncryptedExtensions,
+    Finished,
+    HandshakeMessage,
+    ServerHello,
+)
+from tlsglass.x509 import Certificate as X509Certificate
+from tlsglass.x509 import VerifiedChain, verify_server_chain
+
+__all__ = ["WaitCV", "WaitCert", "WaitCertCR", "WaitEE", "WaitFinished", "WaitSH"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Keys:
+    """What the client has derived once the ServerHello is in."""
+
+    suite: SuiteInfo
+    handshake_secret: HandshakeSecret = field(repr=False)
+    client_handshake_secret: Secret = field(repr=False)
+    server_handshake_secret: Secret = field(repr=False)
+
+
+def _check_unsolicited(exts: tuple[Extension, ...], offered: frozenset[int]) -> None:
+    """§4.2: an extension response we did not ask for is fatal (unsupported_extension)."""
+    for ext in exts:
+        if ext.type_code not in offered and ext.type_code != ExtensionType.COOKIE:
+            raise UnsupportedExtension(
+                f"server sent {describe(ExtensionType, ext.type_code)}, which was not offered")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitSH(State):
+    """WAIT_SH: the ClientHello is out; a ServerHello or HelloRetryRequest comes back."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.SERVER_HELLO})
+    sent: ClientHelloSent
+    retry: ServerHello | None = None
+    ccs_sent: bool = False
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, ServerHello)
+        _check_unsolicited(msg.extensions, self.sent.offered_extensions)
+        suite = self._check_common(msg)
+        if msg.is_hello_retry_request:
+            return self._retry(msg, suite, out)
+        return self._server_hello(msg, suite, out)
+
+    def _check_common(self, msg: ServerHello) -> SuiteInfo:
+        hello = self.sent.hello
+        version = find(msg.extensions, SupportedVersionsServerHello)
+        if version is None:
+            self._refuse_below_13(msg)
+        assert version is not None
+        if version.selected_version != ProtocolVersion.TLS1_3:
+            raise IllegalParameter(  # §4.2.1: a version we did not offer
+                f"server selected {describe(ProtocolVersion, version.selected_version)}")
+        if msg.legacy_version != ProtocolVersion.TLS1_2:
+            raise IllegalParameter(f"ServerHello legacy_version {msg.legacy_version:#06x}")
+        if msg.legacy_session_id_echo != hello.legacy_session_id:
+            raise IllegalParameter("legacy_session_id_echo differs from our session id")
+        if msg.legacy_compression_method != 0:
+            raise IllegalParameter("legacy_compression_method must be 0")
+        suite = TLS13_SUITES.get(msg.cipher_suite)  # type: ignore[call-overload]
+        if suite is None or msg.cipher_suite not in hello.cipher_suites:
+            raise IllegalParameter(
+                f"server chose {describe(CipherSuite, msg.cipher_suite)}, which was not offered")
+        if self.retry is not None and msg.cipher_suite != self.retry.cipher_suite:
+            raise IllegalParameter("ServerHello suite differs from the HelloRetryRequest's")
+        return suite
+
+    def _refuse_below_13(self, msg: ServerHello) -> None:
+        # No supported_versions: the server wants TLS 1.2 or older (§4.2.1).
+        if msg.random[-8:] in (TLS12_DOWNGRADE_SENTINEL, TLS11_DOWNGRADE_SENTINEL):
+            raise IllegalParameter("downgrade sentinel in ServerHello.random (§4.1.3)")
+        raise ProtocolVersionError(
+            f"server chose {describe(ProtocolVersion, msg.legacy_version)}; "
+            "this client speaks TLS 1.3 only")
+
+    def _retry(self, msg: ServerHello, suite: SuiteInfo, out: Output) -> State:
+        """§4.1.4: answer a HelloRetryRequest with a second ClientHello."""
+        if self.retry is not None:
+            raise UnexpectedMessage("a second HelloRetryRequest")
+        config = self.sent.config
+        selected = find(msg.extensions, KeyShareHelloRetryRequest)
+        cookie = find(msg.extensions, Cookie)
+        if selected is None and cookie is None:
+            raise IllegalParameter("HelloRetryRequest would not change the ClientHello")
+        key_pairs: Mapping[int, KeyPair] = self.sent.key_pairs
+        hello = self.sent.hello
+        exts = [e for e in hello.extensions if e.type_code not in (
+            ExtensionType.KEY_SHARE, ExtensionType.EARLY_DATA, ExtensionType.COOKIE,
+            ExtensionType.PRE_SHARED_KEY)]
+        if selected is not None:
+            group = selected.selected_group
+            if group not in config.groups or group in key_pairs:
+                raise IllegalParameter(
+                    f"HelloRetryRequest asks for {describe(NamedGroup, group)}, "
+                    "which was not offered or already has a share")
+            pair = config.key_pair_factory(NamedGroup(group))
+            key_pairs = {group: pair}
+            decide(out, "group", describe(NamedGroup, group), (),
+                   "the server asked for this group with a HelloRetryRequest")
+        shares = tuple(KeyShareEntry(group=g, key_exchange=kp.public_bytes())
+                       for g, kp in key_pairs.items())
+        position = next(i for i, e in enumerate(hello.extensions)
+                        if e.type_code == ExtensionType.KEY_SHARE)
+        exts.insert(min(position, len(exts)), KeyShareClientHello(client_shares=shares))
+        if cookie is not None:
+            exts.insert(min(position, len(exts)) + 1, cookie)
+        hello2 = replace(hello, extensions=tuple(exts))
+        out.transcript.restart_after_hello_retry(suite.hash_name)
+        if config.middlebox_compatibility:
+            out.send_change_cipher_spec()  # App. D.4: right after the first ClientHello
+        out.send(hello2)
+        sent = replace(self.sent, hello=hello2, key_pairs=key_pairs)
+        return WaitSH(sent=sent, retry=msg, ccs_sent=config.middlebox_compatibility)
+
+    def _server_hello(self, msg: ServerHello, suite: SuiteInfo, out: Output) -> State:
+        share_ext = find(msg.extensions, KeyShareServerHello)
+        if share_ext is None:
+            raise MissingExtension("ServerHello has no key_share")
+        share = share_ext.server_share
+        pair = self.sent.key_pairs.get(share.group)
+        if pair is None:
+            raise IllegalParameter(
+                f"server key share for {describe(NamedGroup, share.group)}, which we did not send")
+        if self.retry is not None:
+            selected = find(self.retry.extensions, KeyShareHelloRetryRequest)
+            if selected is not None and selected.selected_group != share.group:
+                raise IllegalParameter("ServerHello group differs from the HelloRetryRequest's")
+        shared = pair.exchange(share.key_exchange)
+        decide(out, "cipher_suite", describe(CipherSuite, suite.suite),
+               names(CipherSuite, self.sent.hello.cipher_suites), "chosen by the server")
+        keys = _handshake_keys(self.sent, suite, shared, out)
+        out.update(Negotiated(version=ProtocolVersion.TLS1_3, cipher_suite=suite.suite,
+                              group=share.group, server_name=self.sent.server_name,
+                              client_random=self.sent.hello.random))
+        return WaitEE(sent=self.sent, keys=keys, group=share.group, ccs_sent=self.ccs_sent)
+
+
+def _handshake_keys(sent: ClientHelloSent, suite: SuiteInfo, shared: bytes,
+                    out: Output) -> Keys:
+    out.transcript.choose_hash(suite.hash_name)
+    transcript_hash = out.transcript.digest()
+    hs = EarlySecret.start(suite.hash_name).handshake_secret(shared)
+    client_secret = hs.client_handshake_traffic_secret(transcript_hash)
+    server_secret = hs.server_handshake_traffic_secret(transcript_hash)
+    random = sent.hello.random
+    out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", random, client_secret)
+    out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", random, server_secret)
+    out.install_read_key(suite, server_secret, "handshake")
+    return Keys(suite=suite, handshake_secret=hs, client_handshake_secret=client_secret,
+                server_handshake_secret=server_secret)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitEE(State):
+    """WAIT_EE: the first encrypted message, EncryptedExtensions (§4.3.1)."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset(
+        {HandshakeType.ENCRYPTED_EXTENSIONS})
+    sent: ClientHelloSent
+    keys: Keys
+    group: int
+    ccs_sent: bool
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, EncryptedExtensions)
+        _check_unsolicited(msg.extensions, self.sent.offered_extensions)
+        alpn = self._alpn(msg, out)
+        limit = find(msg.extensions, RecordSizeLimit)
+        if limit is not None:
+            if limit.record_size_limit < 64:
+                raise IllegalParameter("record_size_limit below 64 (RFC 8449 §4)")
+            out.set_peer_record_size_limit(limit.record_size_limit)
+        return WaitCertCR(sent=self.sent, keys=self.keys, group=self.group,
+                          ccs_sent=self.ccs_sent, alpn=alpn)
+
+    def _alpn(self, msg: EncryptedExtensions, out: Output) -> str | None:
+        alpn = find(msg.extensions, ALPN)
+        if alpn is None:
+            return None
+        offered = self.sent.config.alpn_protocols
+        # RFC 7301 §3.1: exactly one name, and one that we offered.
+        if len(alpn.protocol_name_list) != 1:
+            raise IllegalParameter("server ALPN must name exactly one protocol")
+        chosen = alpn.protocol_name_list[0].decode("latin-1")
+        if chosen not in offered:
+            raise IllegalParameter(f"server chose ALPN {chosen!r}, which was not offered")
+        decide(out, "alpn", chosen, offered, "chosen by the server")
+        return chosen
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitCertCR(State):
+    """WAIT_CERT_CR: the server's Certificate, or first a CertificateRequest (§4.3.2)."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset(
+        {HandshakeType.CERTIFICATE, HandshakeType.CERTIFICATE_REQUEST})
+    sent: ClientHelloSent
+    keys: Keys
+    group: int
+    ccs_sent: bool
+    alpn: str | None
+    request: CertificateRequest | None = None
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        if isinstance(msg, CertificateRequest):
+            if msg.certificate_request_context:
+                raise IllegalParameter("certificate_request_context must be empty (§4.3.2)")
+            if find(msg.extensions, SignatureAlgorithms) is None:
+                raise MissingExtension("CertificateRequest without signature_algorithms")
+            return WaitCert(sent=self.sent, keys=self.keys, group=self.group,
+                            ccs_sent=self.ccs_sent, alpn=self.alpn, request=msg)
+        return WaitCert.handle_certificate(self, msg, out)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitCert(WaitCertCR):
+    """WAIT_CERT: after a CertificateRequest, the server's Certificate (§4.4.2)."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.CERTIFICATE})
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        return self.handle_certificate(msg, out)
+
+    def handle_certificate(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, Certificate)
+        if msg.certificate_request_context:
+            raise IllegalParameter("server Certificate with a request context")
+        if not msg.certificate_list:
+            raise DecodeError("server sent an empty Certificate message (§4.4.2.4)")
+        for entry in msg.certificate_list:
+            _check_unsolicited(entry.extensions, self.sent.offered_extensions)
+        chain = tuple(X509Certificate.from_der(e.cert_data) for e in msg.certificate_list)
+        verified = _verify(self.sent, chain)
+        return WaitCV(sent=self.sent, keys=self.keys, group=self.group, ccs_sent=self.ccs_sent,
+                      alpn=self.alpn, request=self.request, chain=chain, verified=verified)
+
+
+def _verify(sent: ClientHelloSent, chain: tuple[X509Certificate, ...]) -> VerifiedChain | None:
+    config = sent.config
+    if config.verifier is not None:
+        return config.verifier(chain, sent.server_name, config.clock())
+    if config.insecure_skip_verification:
+        return None
+    now = datetime.fromtimestamp(config.clock(), UTC)
+    return verify_server_chain(chain, config.trust, sent.server_name, now)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitCV(WaitCertCR):
+    """WAIT_CV: the server proves it holds the certificate's key (§4.4.3)."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset(
+        {HandshakeType.CERTIFICATE_VERIFY})
+    chain: tuple[X509Certificate, ...] = field(repr=False)
+    verified: VerifiedChain | None = field(repr=False)
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, CertificateVerify)
+        offered = self.sent.config.signature_schemes
+        if msg.algorithm not in offered:
+            raise IllegalParameter(
+                f"CertificateVerify uses {describe(SignatureScheme, msg.algorithm)}, "
+                "which was not offered")
+        content = certificate_verify_content("server", out.transcript.digest_before_last())
+        if not sign.verify(msg.algorithm, self.chain[0].public_key, content, msg.signature):
+            raise DecryptError("server CertificateVerify signature does not verify")
+        decide(out, "signature_scheme", describe(SignatureScheme, msg.algorithm),
+               names(SignatureScheme, offered), "chosen by the server for its key")
+        return WaitFinished(sent=self.sent, keys=self.keys, group=self.group,
+                            ccs_sent=self.ccs_sent, alpn=self.alpn, request=self.request,
+                            chain=self.chain, signature_scheme=msg.algorithm,
+                            proof=Authenticated("certificate"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitFinished(State):
+    """WAIT_FINISHED: check the server's Finished, send ours, derive application keys."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})
+    sent: ClientHelloSent
+    keys: Keys
+    group: int
+    ccs_sent: bool
+    alpn: str | None
+    request: CertificateRequest | None
+    chain: tuple[X509Certificate, ...] = field(repr=False)
+    signature_scheme: int | None
+    proof: Authenticated
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, Finished)
+        keys = self.keys
+        suite = keys.suite
+        if len(msg.verify_data) != suite.hash_len:
+            raise DecodeError(f"Finished of {len(msg.verify_data)} bytes, not {suite.hash_len}")
+        if not verify_finished(suite.hash_name, keys.server_handshake_secret,
+                               out.transcript.digest_before_last(), msg.verify_data):
+            raise DecryptError("server Finished does not match the transcript (§4.4.4)")
+        transcript_hash = out.transcript.digest()
+        master = keys.handshake_secret.master_secret()
+        client_app = master.client_application_traffic_secret_0(transcript_hash)
+        server_app = master.server_application_traffic_secret_0(transcript_hash)
+        exporter = master.exporter_master_secret(transcript_hash)
+        random = self.sent.hello.random
+        out.log_secret("SERVER_TRAFFIC_SECRET_0", random, server_app)
+        out.log_secret("CLIENT_TRAFFIC_SECRET_0", random, client_app)
+        out.log_secret("EXPORTER_SECRET", random, exporter)
+        out.install_read_key(suite, server_app, "application")
+        self._second_flight(out)
+        resumption = master.resumption_master_secret(out.transcript.digest())
+        out.install_write_key(suite, client_app, "application")
+        return self._complete(out, client_app, server_app, exporter, resumption)
+
+    def _second_flight(self, out: Output) -> None:
+        keys = self.keys
+        if not self.ccs_sent and self.sent.config.middlebox_compatibility:
+            out.send_change_cipher_spec()
+        out.install_write_key(keys.suite, keys.client_handshake_secret, "handshake")
+        if self.request is not None:
+            _send_client_certificate(self.sent.config, self.request, out)
+        verify_data = finished_verify_data(keys.suite.hash_name, keys.client_handshake_secret,
+                                           out.transcript.digest())
+        out.send(Finished(verify_data=verify_data))
+
+    def _complete(self, out: Output, client_app: Secret, server_app: Secret, exporter: Secret,
+                  resumption: Secret) -> State:
+        negotiated = Negotiated(
+            version=ProtocolVersion.TLS1_3, cipher_suite=self.keys.suite.suite, group=self.group,
+            signature_scheme=self.signature_scheme, alpn_protocol=self.alpn,
+            server_name=self.sent.server_name, peer_certificates=self.chain,
+            client_random=self.sent.hello.random)
+        out.update(negotiated)
+        out.emit(HandshakeComplete(
+            version=ProtocolVersion.TLS1_3, cipher_suite=self.keys.suite.suite, group=self.group,
+            signature_scheme=self.signature_scheme, alpn_protocol=self.alpn,
+            server_name=self.sent.server_name, peer_certificates=self.chain))
+        return ClientConnected(role="client", suite=self.keys.suite,
+                               client_random=self.sent.hello.random, client_secret=client_app,
+                               server_secret=server_app, exporter_secret=exporter,
+                               resumption_secret=resumption)
+
+
+def _send_client_certificate(config: ClientConfig, request: CertificateRequest,
+                             out: Output) -> None:
+    """§4.4.2: our chain (or an empty one) and, with a chain, a CertificateVerify."""
+    requested = find(request.extensions, SignatureAlgorithms)
+    peer_schemes = requested.values if requested is not None else ()
+    certified = config.certificate
+    scheme = None
+    if certified is not None:
+        scheme = select_signature_scheme(certified.signature_schemes, config.signature_schemes,
+                                         peer_schemes)
+    if certified is None or scheme is None:
+        out.send(Certificate(certificate_request_context=request.certificate_request_context,
+                             certificate_list=()))
+        return
+    out.send(Certificate(certificate_request_context=request.certificate_request_context,
+                         certificate_list=tuple(CertificateEntry(cert_data=c.der)
+                                                for c in certified.chain)))
+    content = certificate_verify_content("client", out.transcript.digest())
+    out.send(CertificateVerify(algorithm=scheme,
+                               signature=sign.sign(SignatureScheme(scheme),
+                                                   certified.private_key, content)))
+

@@ -1,0 +1,172 @@
+"""Server start: read the ClientHello, pick the version and parameters, hand off.
+
+`read_offer` checks the ClientHello once and gathers what the client offers;
+`plan` chooses suite, key share (or a HelloRetryRequest), certificate, signature
+scheme and ALPN, each with its reason. The TLS 1.3 flights themselves are in
+server13.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tlsglass.config import CertifiedKey, ServerConfig
+from tlsglass.crypto.suites import TLS13_SUITES, SuiteInfo
+from tlsglass.enums import (
+    CipherSuite,
+    ExtensionType,
+    NamedGroup,
+    ProtocolVersion,
+    SignatureScheme,
+    describe,
+)
+from tlsglass.errors import (
+    DecodeError,
+    IllegalParameter,
+    InappropriateFallback,
+    MissingExtension,
+    ProtocolVersionError,
+)
+from tlsglass.handshake.base import Output, decide
+from tlsglass.handshake.negotiate import (
+    check_client_key_shares,
+    names,
+    select_alpn,
+    select_certificate,
+    select_cipher_suite,
+    select_key_share,
+)
+from tlsglass.wire.extensions import (
+    ALPN,
+    KeyShareClientHello,
+    KeyShareEntry,
+    RecordSizeLimit,
+    ServerNameList,
+    SignatureAlgorithms,
+    SupportedGroups,
+    SupportedVersionsClientHello,
+    find,
+)
+from tlsglass.wire.handshake import ClientHello
+
+__all__ = ["Offer", "Plan", "plan", "read_offer"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Offer:
+    """What a ClientHello offers, checked once."""
+
+    hello: ClientHello = field(repr=False)
+    versions: tuple[int, ...]
+    groups: tuple[int, ...]
+    shares: tuple[KeyShareEntry, ...] = field(repr=False)
+    signature_schemes: tuple[int, ...]
+    server_name: str | None
+    alpn: tuple[bytes, ...]
+    record_size_limit: int | None
+
+    @property
+    def compatibility_mode(self) -> bool:
+        """App. D.4: a non-empty legacy_session_id asks for the middlebox dance."""
+        return bool(self.hello.legacy_session_id)
+
+
+def _server_name(hello: ClientHello) -> str | None:
+    ext = find(hello.extensions, ServerNameList)
+    if ext is None:
+        return None
+    host = ext.host_name
+    if host is None:
+        return None
+    try:
+        name = host.decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise DecodeError("server_name is not an ASCII host name (RFC 6066 §3)") from exc
+    if not name or name.endswith(".") or any(not (c.isalnum() or c in "-._") for c in name):
+        raise IllegalParameter(f"server_name {name!r} is not a host name")
+    return name.lower()
+
+
+def _check_psk_last(hello: ClientHello) -> None:
+    for ext in hello.extensions[:-1]:
+        if ext.type_code == ExtensionType.PRE_SHARED_KEY:
+            raise IllegalParameter("pre_shared_key is not the last extension (§4.2.11)")
+
+
+def read_offer(config: ServerConfig, hello: ClientHello) -> Offer:
+    """Check a ClientHello (§4.1.2) and decide that TLS 1.3 will be spoken."""
+    _check_psk_last(hello)
+    supported = find(hello.extensions, SupportedVersionsClientHello)
+    versions = supported.values if supported is not None else ()
+    if ProtocolVersion.TLS1_3 not in versions:
+        if CipherSuite.TLS_FALLBACK_SCSV in hello.cipher_suites:
+            raise InappropriateFallback("client fell back from TLS 1.3 (RFC 7507)")
+        offered = describe(ProtocolVersion, max(versions, default=hello.legacy_version))
+        raise ProtocolVersionError(f"client offers at most {offered}; "
+                                   "this server speaks TLS 1.3 only")
+    if hello.legacy_compression_methods != b"\x00":
+        raise IllegalParameter("TLS 1.3 ClientHello must offer only null compression")
+    groups = find(hello.extensions, SupportedGroups)
+    shares = find(hello.extensions, KeyShareClientHello)
+    schemes = find(hello.extensions, SignatureAlgorithms)
+    # §9.2: without a PSK, these are mandatory.
+    for needed, what in ((groups, "supported_groups"), (shares, "key_share"),
+                         (schemes, "signature_algorithms")):
+        if needed is None:
+            raise MissingExtension(f"ClientHello lacks {what} (§9.2)")
+    assert groups is not None and shares is not None and schemes is not None
+    check_client_key_shares(shares.client_shares, groups.values)
+    limit = find(hello.extensions, RecordSizeLimit)
+    if limit is not None and limit.record_size_limit < 64:
+        raise IllegalParameter("record_size_limit below 64 (RFC 8449 §4)")
+    alpn = find(hello.extensions, ALPN)
+    return Offer(hello=hello, versions=versions, groups=groups.values,
+                 shares=shares.client_shares, signature_schemes=schemes.values,
+                 server_name=_server_name(hello),
+                 alpn=alpn.protocol_name_list if alpn is not None else (),
+                 record_size_limit=limit.record_size_limit if limit is not None else None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """The server's choices for a TLS 1.3 handshake."""
+
+    suite: SuiteInfo
+    share: KeyShareEntry | None = field(repr=False)
+    retry_group: int | None
+    certified: CertifiedKey = field(repr=False)
+    signature_scheme: int
+    alpn: str | None
+
+
+def plan(config: ServerConfig, offer: Offer, out: Output,
+         forced_suite: int | None = None) -> Plan:
+    """Choose everything, reporting each choice and its reason to the tracer."""
+    decide(out, "version", "TLS1_3", names(ProtocolVersion, offer.versions),  # type: ignore[arg-type]
+           "highest version both sides support")
+    if forced_suite is not None:
+        suite_value, why = forced_suite, "kept from the HelloRetryRequest"
+        if forced_suite not in offer.hello.cipher_suites:
+            raise IllegalParameter("second ClientHello dropped the selected cipher suite")
+    else:
+        choice = select_cipher_suite(config.cipher_suites, offer.hello.cipher_suites)
+        suite_value, why = choice.value, choice.reason
+    decide(out, "cipher_suite", describe(CipherSuite, suite_value),
+           names(CipherSuite, offer.hello.cipher_suites), why)
+    shares = select_key_share(config.groups, offer.groups, offer.shares)
+    group = shares.share.group if shares.share is not None else shares.retry_group
+    decide(out, "group", describe(NamedGroup, group or 0), names(NamedGroup, offer.groups),
+           shares.reason)
+    certified, scheme, cert_reason = select_certificate(config, offer.server_name,
+                                                        offer.signature_schemes)
+    decide(out, "certificate", certified.leaf.subject, (), cert_reason)
+    decide(out, "signature_scheme", describe(SignatureScheme, scheme),
+           names(SignatureScheme, offer.signature_schemes),
+           "first scheme the certificate's key can make that the client accepts")
+    alpn = select_alpn(config.alpn_protocols, offer.alpn)
+    if alpn is not None:
+        decide(out, "alpn", alpn, tuple(p.decode("latin-1") for p in offer.alpn),
+               "server's most preferred protocol that the client offers")
+    return Plan(suite=TLS13_SUITES[CipherSuite(suite_value)], share=shares.share,
+                retry_group=shares.retry_group, certified=certified, signature_scheme=scheme,
+                alpn=alpn)

@@ -1,0 +1,251 @@
+"""Server TLS 1.3 from START to CONNECTED (RFC 8446 App. A.2).
+
+    START --ClientHello, no usable key share: send HelloRetryRequest--> START (retry)
+    START --ClientHello: send ServerHello, [ChangeCipherSpec,] EncryptedExtensions,
+            Certificate, CertificateVerify, Finished--> WAIT_FINISHED
+    WAIT_FINISHED --Finished: install application read key--> CONNECTED
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from tlsglass.config import ServerConfig
+from tlsglass.crypto import kx, sign
+from tlsglass.crypto.secret import Secret
+from tlsglass.crypto.suites import SuiteInfo
+from tlsglass.enums import ExtensionType, HandshakeType, NamedGroup, ProtocolVersion
+from tlsglass.errors import DecodeError, DecryptError, IllegalParameter
+from tlsglass.events import HandshakeComplete
+from tlsglass.handshake.base import Negotiated, Output, State
+from tlsglass.handshake.connected13 import Connected, certificate_verify_content
+from tlsglass.handshake.server import Offer, Plan, plan, read_offer
+from tlsglass.keyschedule import EarlySecret, HandshakeSecret, finished_verify_data, verify_finished
+from tlsglass.wire.extensions import (
+    ALPN,
+    Cookie,
+    Extension,
+    KeyShareClientHello,
+    KeyShareEntry,
+    KeyShareHelloRetryRequest,
+    KeyShareServerHello,
+    RecordSizeLimit,
+    ServerNameAck,
+    SupportedVersionsServerHello,
+    find,
+    find_raw,
+)
+from tlsglass.wire.handshake import (
+    HELLO_RETRY_REQUEST_RANDOM,
+    Certificate,
+    CertificateEntry,
+    CertificateVerify,
+    ClientHello,
+    EncryptedExtensions,
+    Finished,
+    HandshakeMessage,
+    ServerHello,
+)
+
+__all__ = ["Start", "WaitFinished"]
+
+# §4.1.2: what a second ClientHello may change after a HelloRetryRequest.
+_MAY_CHANGE_IN_RETRY = frozenset({ExtensionType.KEY_SHARE, ExtensionType.COOKIE,
+                                  ExtensionType.EARLY_DATA, ExtensionType.PRE_SHARED_KEY,
+                                  ExtensionType.PADDING})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Retry:
+    """What the server remembers between its HelloRetryRequest and the second ClientHello."""
+
+    first_hello: ClientHello = field(repr=False)
+    cipher_suite: int
+    group: int
+    cookie: bytes | None = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Start(State):
+    """START / RECVD_CH / NEGOTIATED: a ClientHello comes in, the first flight goes out."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.CLIENT_HELLO})
+    config: ServerConfig = field(repr=False)
+    retry: Retry | None = None
+    ccs_sent: bool = False
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, ClientHello)
+        if self.retry is not None:
+            self._check_second_hello(msg)
+        offer = read_offer(self.config, msg)
+        chosen = plan(self.config, offer, out,
+                      forced_suite=self.retry.cipher_suite if self.retry else None)
+        if chosen.share is None:
+            if self.retry is not None:
+                raise IllegalParameter("second ClientHello still lacks the requested key share")
+            return self._hello_retry(offer, chosen, out)
+        return _first_flight(self.config, offer, chosen, out, self.ccs_sent)
+
+    def _hello_retry(self, offer: Offer, chosen: Plan, out: Output) -> State:
+        """§4.1.4: ask for a share of `chosen.retry_group`, with a cookie if configured."""
+        assert chosen.retry_group is not None
+        cookie = self.config.entropy(32) if self.config.hello_retry_cookie else None
+        exts: list[Extension] = [
+            SupportedVersionsServerHello(selected_version=ProtocolVersion.TLS1_3),
+            KeyShareHelloRetryRequest(selected_group=chosen.retry_group),
+        ]
+        if cookie is not None:
+            exts.append(Cookie(cookie=cookie))
+        out.send(ServerHello(random=HELLO_RETRY_REQUEST_RANDOM,
+                             legacy_session_id_echo=offer.hello.legacy_session_id,
+                             cipher_suite=chosen.suite.suite, extensions=tuple(exts)))
+        out.transcript.restart_after_hello_retry(chosen.suite.hash_name)
+        if offer.compatibility_mode:
+            out.send_change_cipher_spec()  # App. D.4: after the first server message
+        retry = Retry(first_hello=offer.hello, cipher_suite=chosen.suite.suite,
+                      group=chosen.retry_group, cookie=cookie)
+        return Start(config=self.config, retry=retry, ccs_sent=offer.compatibility_mode)
+
+    def _check_second_hello(self, hello: ClientHello) -> None:
+        """§4.1.2: the second ClientHello repeats the first except where HRR asks."""
+        retry = self.retry
+        assert retry is not None
+        first = retry.first_hello
+        same = (hello.legacy_version == first.legacy_version and hello.random == first.random
+                and hello.legacy_session_id == first.legacy_session_id
+                and hello.cipher_suites == first.cipher_suites
+                and hello.legacy_compression_methods == first.legacy_compression_methods)
+        kept = [e for e in hello.extensions if e.type_code not in _MAY_CHANGE_IN_RETRY]
+        kept_first = [e for e in first.extensions if e.type_code not in _MAY_CHANGE_IN_RETRY]
+        if not same or kept != kept_first:
+            raise IllegalParameter("second ClientHello differs from the first beyond §4.1.2")
+        if find_raw(hello.extensions, ExtensionType.EARLY_DATA) is not None:
+            raise IllegalParameter("early_data in a second ClientHello (§4.2.10)")
+        shares = find(hello.extensions, KeyShareClientHello)
+        if shares is None or [s.group for s in shares.client_shares] != [retry.group]:
+            raise IllegalParameter("second ClientHello must carry exactly the requested share")
+        cookie = find(hello.extensions, Cookie)
+        if retry.cookie is not None and (
+                cookie is None or not hmac.compare_digest(cookie.cookie, retry.cookie)):
+            raise IllegalParameter("second ClientHello does not echo our cookie (§4.2.2)")
+
+
+def _first_flight(config: ServerConfig, offer: Offer, chosen: Plan, out: Output,
+                  ccs_sent: bool) -> State:
+    """ServerHello, then everything up to our Finished under handshake keys."""
+    assert chosen.share is not None
+    suite = chosen.suite
+    group = NamedGroup(chosen.share.group)
+    our_share, shared = kx.encapsulate(group, chosen.share.key_exchange, config.key_pair_factory)
+    out.transcript.choose_hash(suite.hash_name)
+    out.send(ServerHello(
+        random=config.entropy(32), legacy_session_id_echo=offer.hello.legacy_session_id,
+        cipher_suite=suite.suite,
+        extensions=(KeyShareServerHello(server_share=KeyShareEntry(group=group,
+                                                                   key_exchange=our_share)),
+                    SupportedVersionsServerHello(selected_version=ProtocolVersion.TLS1_3))))
+    if offer.compatibility_mode and not ccs_sent:
+        out.send_change_cipher_spec()
+    keys = _handshake_keys(offer, suite, shared, out)
+    out.send(EncryptedExtensions(extensions=_encrypted_extensions(config, offer, chosen, out)))
+    out.send(Certificate(certificate_list=tuple(CertificateEntry(cert_data=c.der)
+                                                for c in chosen.certified.chain)))
+    content = certificate_verify_content("server", out.transcript.digest())
+    signature = sign.sign(chosen.signature_scheme, chosen.certified.private_key,  # type: ignore[arg-type]
+                          content)
+    out.send(CertificateVerify(algorithm=chosen.signature_scheme, signature=signature))
+    out.send(Finished(verify_data=finished_verify_data(
+        suite.hash_name, keys.server_handshake_secret, out.transcript.digest())))
+    return _after_server_finished(offer, chosen, keys, out)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerKeys:
+    suite: SuiteInfo
+    handshake_secret: HandshakeSecret = field(repr=False)
+    client_handshake_secret: Secret = field(repr=False)
+    server_handshake_secret: Secret = field(repr=False)
+
+
+def _handshake_keys(offer: Offer, suite: SuiteInfo, shared: bytes, out: Output) -> ServerKeys:
+    transcript_hash = out.transcript.digest()
+    hs = EarlySecret.start(suite.hash_name).handshake_secret(shared)
+    client_secret = hs.client_handshake_traffic_secret(transcript_hash)
+    server_secret = hs.server_handshake_traffic_secret(transcript_hash)
+    out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", offer.hello.random, client_secret)
+    out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", offer.hello.random, server_secret)
+    out.install_write_key(suite, server_secret, "handshake")
+    out.install_read_key(suite, client_secret, "handshake")
+    return ServerKeys(suite=suite, handshake_secret=hs, client_handshake_secret=client_secret,
+                      server_handshake_secret=server_secret)
+
+
+def _encrypted_extensions(config: ServerConfig, offer: Offer, chosen: Plan,
+                          out: Output) -> tuple[Extension, ...]:
+    exts: list[Extension] = []
+    if offer.server_name is not None:
+        exts.append(ServerNameAck())
+    if offer.record_size_limit is not None:
+        # RFC 8449 §4: answer with our own limit, and honour the client's from now on.
+        exts.append(RecordSizeLimit(record_size_limit=config.record_size_limit or 16385))
+        out.set_peer_record_size_limit(offer.record_size_limit)
+    if chosen.alpn is not None:
+        exts.append(ALPN(protocol_name_list=(chosen.alpn.encode(),)))
+    return tuple(exts)
+
+
+def _after_server_finished(offer: Offer, chosen: Plan, keys: ServerKeys, out: Output) -> State:
+    transcript_hash = out.transcript.digest()
+    master = keys.handshake_secret.master_secret()
+    client_app = master.client_application_traffic_secret_0(transcript_hash)
+    server_app = master.server_application_traffic_secret_0(transcript_hash)
+    exporter = master.exporter_master_secret(transcript_hash)
+    random = offer.hello.random
+    out.log_secret("SERVER_TRAFFIC_SECRET_0", random, server_app)
+    out.log_secret("CLIENT_TRAFFIC_SECRET_0", random, client_app)
+    out.log_secret("EXPORTER_SECRET", random, exporter)
+    out.install_write_key(keys.suite, server_app, "application")
+    assert chosen.share is not None
+    negotiated = Negotiated(version=ProtocolVersion.TLS1_3, cipher_suite=keys.suite.suite,
+                            group=chosen.share.group, signature_scheme=chosen.signature_scheme,
+                            alpn_protocol=chosen.alpn, server_name=offer.server_name,
+                            client_random=random)
+    out.update(negotiated)
+    return WaitFinished(keys=keys, negotiated=negotiated, client_app=client_app,
+                        server_app=server_app, exporter=exporter)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitFinished(State):
+    """WAIT_FINISHED: the client's Finished proves it saw the same handshake."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})
+    keys: ServerKeys
+    negotiated: Negotiated
+    client_app: Secret = field(repr=False)
+    server_app: Secret = field(repr=False)
+    exporter: Secret = field(repr=False)
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, Finished)
+        suite = self.keys.suite
+        if len(msg.verify_data) != suite.hash_len:
+            raise DecodeError(f"Finished of {len(msg.verify_data)} bytes, not {suite.hash_len}")
+        if not verify_finished(suite.hash_name, self.keys.client_handshake_secret,
+                               out.transcript.digest_before_last(), msg.verify_data):
+            raise DecryptError("client Finished does not match the transcript (§4.4.4)")
+        resumption = self.keys.handshake_secret.master_secret().resumption_master_secret(
+            out.transcript.digest())
+        out.install_read_key(suite, self.client_app, "application")
+        n = self.negotiated
+        out.emit(HandshakeComplete(version=ProtocolVersion.TLS1_3, cipher_suite=suite.suite,
+                                   group=n.group, signature_scheme=n.signature_scheme,
+                                   alpn_protocol=n.alpn_protocol, server_name=n.server_name,
+                                   peer_certificates=()))
+        return Connected(role="server", suite=suite, client_random=n.client_random,
+                         client_secret=self.client_app, server_secret=self.server_app,
+                         exporter_secret=self.exporter, resumption_secret=resumption)
+

@@ -1,0 +1,183 @@
+"""The TLS 1.3 key schedule as explicit stages (RFC 8446 §7.1), and traffic keys (§7.3).
+
+             0
+             |
+   PSK ->  HKDF-Extract = Early Secret            (EarlySecret)
+             |-> "ext binder" | "res binder"      binder_key
+             |-> "c e traffic"                    client_early_traffic_secret
+             |-> "e exp master"                   early_exporter_master_secret
+       Derive-Secret(., "derived", "")
+             |
+ (EC)DHE -> HKDF-Extract = Handshake Secret       (HandshakeSecret)
+             |-> "c hs traffic" / "s hs traffic"  over ClientHello..ServerHello
+       Derive-Secret(., "derived", "")
+             |
+    0 -> HKDF-Extract = Master Secret             (MasterSecret)
+             |-> "c ap traffic" / "s ap traffic"  over ClientHello..server Finished
+             |-> "exp master"                     over ClientHello..server Finished
+             |-> "res master"                     over ClientHello..client Finished
+
+Each stage is its own type, so a secret can only be derived from the stage that
+owns it, and the transcript hash is always passed in by the caller. Every value
+is a `Secret`; nothing here keeps state beyond the stage it returns.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+
+from tlsglass.crypto.kdf import derive_secret, hash_digest, hkdf_expand_label, hkdf_extract
+from tlsglass.crypto.secret import Secret
+from tlsglass.crypto.suites import SuiteInfo
+
+__all__ = [
+    "EarlySecret",
+    "HandshakeSecret",
+    "MasterSecret",
+    "TrafficKeys",
+    "export_keying_material",
+    "finished_verify_data",
+    "next_application_traffic_secret",
+    "resumption_psk",
+    "traffic_keys",
+    "verify_finished",
+]
+
+
+def _zeros(hash_name: str) -> bytes:
+    return bytes(len(hash_digest(hash_name, b"")))
+
+
+@dataclass(frozen=True, slots=True)
+class EarlySecret:
+    """Stage 1: HKDF-Extract(0, PSK or zeros)."""
+
+    hash_name: str
+    secret: Secret = field(repr=False)
+
+    @classmethod
+    def start(cls, hash_name: str, psk: bytes | None = None) -> EarlySecret:
+        zeros = _zeros(hash_name)
+        value = hkdf_extract(hash_name, zeros, zeros if psk is None else psk)
+        return cls(hash_name, Secret("early_secret", value))
+
+    def _derive(self, label: bytes, transcript_hash: bytes, name: str) -> Secret:
+        return Secret(name, derive_secret(self.hash_name, self.secret.reveal(), label,
+                                          transcript_hash))
+
+    def binder_key(self, external: bool) -> Secret:
+        """§7.1: "ext binder" for external PSKs, "res binder" for resumption."""
+        empty = hash_digest(self.hash_name, b"")
+        return self._derive(b"ext binder" if external else b"res binder", empty, "binder_key")
+
+    def client_early_traffic_secret(self, transcript_hash: bytes) -> Secret:
+        return self._derive(b"c e traffic", transcript_hash, "client_early_traffic_secret")
+
+    def early_exporter_master_secret(self, transcript_hash: bytes) -> Secret:
+        return self._derive(b"e exp master", transcript_hash, "early_exporter_master_secret")
+
+    def handshake_secret(self, shared_secret: bytes | None) -> HandshakeSecret:
+        """Mix in the (EC)DHE shared secret (zeros in psk_ke mode)."""
+        derived = derive_secret(self.hash_name, self.secret.reveal(), b"derived",
+                                hash_digest(self.hash_name, b""))
+        ikm = _zeros(self.hash_name) if shared_secret is None else shared_secret
+        value = hkdf_extract(self.hash_name, derived, ikm)
+        return HandshakeSecret(self.hash_name, Secret("handshake_secret", value))
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeSecret:
+    """Stage 2: HKDF-Extract(Derive-Secret(early, "derived", ""), (EC)DHE)."""
+
+    hash_name: str
+    secret: Secret = field(repr=False)
+
+    def client_handshake_traffic_secret(self, transcript_hash: bytes) -> Secret:
+        return Secret("client_handshake_traffic_secret", derive_secret(
+            self.hash_name, self.secret.reveal(), b"c hs traffic", transcript_hash))
+
+    def server_handshake_traffic_secret(self, transcript_hash: bytes) -> Secret:
+        return Secret("server_handshake_traffic_secret", derive_secret(
+            self.hash_name, self.secret.reveal(), b"s hs traffic", transcript_hash))
+
+    def master_secret(self) -> MasterSecret:
+        derived = derive_secret(self.hash_name, self.secret.reveal(), b"derived",
+                                hash_digest(self.hash_name, b""))
+        value = hkdf_extract(self.hash_name, derived, _zeros(self.hash_name))
+        return MasterSecret(self.hash_name, Secret("master_secret", value))
+
+
+@dataclass(frozen=True, slots=True)
+class MasterSecret:
+    """Stage 3: HKDF-Extract(Derive-Secret(handshake, "derived", ""), 0)."""
+
+    hash_name: str
+    secret: Secret = field(repr=False)
+
+    def _derive(self, label: bytes, transcript_hash: bytes, name: str) -> Secret:
+        return Secret(name, derive_secret(self.hash_name, self.secret.reveal(), label,
+                                          transcript_hash))
+
+    def client_application_traffic_secret_0(self, transcript_hash: bytes) -> Secret:
+        return self._derive(b"c ap traffic", transcript_hash, "client_application_traffic_secret")
+
+    def server_application_traffic_secret_0(self, transcript_hash: bytes) -> Secret:
+        return self._derive(b"s ap traffic", transcript_hash, "server_application_traffic_secret")
+
+    def exporter_master_secret(self, transcript_hash: bytes) -> Secret:
+        return self._derive(b"exp master", transcript_hash, "exporter_master_secret")
+
+    def resumption_master_secret(self, transcript_hash: bytes) -> Secret:
+        return self._derive(b"res master", transcript_hash, "resumption_master_secret")
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficKeys:
+    """§7.3: the write key and IV derived from one traffic secret."""
+
+    key: Secret = field(repr=False)
+    iv: Secret = field(repr=False)
+
+
+def traffic_keys(suite: SuiteInfo, secret: Secret) -> TrafficKeys:
+    raw = secret.reveal()
+    key = hkdf_expand_label(suite.hash_name, raw, b"key", b"", suite.key_len)
+    iv = hkdf_expand_label(suite.hash_name, raw, b"iv", b"", suite.iv_len)
+    return TrafficKeys(Secret(secret.label + " key", key), Secret(secret.label + " iv", iv))
+
+
+def next_application_traffic_secret(hash_name: str, secret: Secret) -> Secret:
+    """§7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(N, "traffic upd", "", Hash.length)."""
+    raw = secret.reveal()
+    return Secret(secret.label, hkdf_expand_label(hash_name, raw, b"traffic upd", b"", len(raw)))
+
+
+def finished_verify_data(hash_name: str, base_key: Secret, transcript_hash: bytes) -> bytes:
+    """§4.4.4: HMAC(finished_key, Transcript-Hash), finished_key from the traffic secret."""
+    raw = base_key.reveal()
+    finished_key = hkdf_expand_label(hash_name, raw, b"finished", b"", len(raw))
+    return hmac.digest(finished_key, transcript_hash, hash_name)
+
+
+def verify_finished(hash_name: str, base_key: Secret, transcript_hash: bytes,
+                    verify_data: bytes) -> bool:
+    """Constant-time check of a peer's Finished (or a PSK binder)."""
+    expected = finished_verify_data(hash_name, base_key, transcript_hash)
+    return hmac.compare_digest(expected, verify_data)
+
+
+def resumption_psk(hash_name: str, resumption_master_secret: Secret, ticket_nonce: bytes) -> Secret:
+    """§4.6.1: HKDF-Expand-Label(resumption_master_secret, "resumption", nonce, Hash.length)."""
+    raw = resumption_master_secret.reveal()
+    return Secret("resumption_psk", hkdf_expand_label(hash_name, raw, b"resumption",
+                                                      ticket_nonce, len(raw)))
+
+
+def export_keying_material(hash_name: str, exporter_secret: Secret, label: bytes,
+                           context: bytes, length: int) -> bytes:
+    """§7.5 TLS-Exporter(label, context_value, key_length)."""
+    derived = derive_secret(hash_name, exporter_secret.reveal(), label,
+                            hash_digest(hash_name, b""))
+    return hkdf_expand_label(hash_name, derived, b"exporter", hash_digest(hash_name, context),
+                             length)

@@ -1,0 +1,90 @@
+"""The engine's side of the tracer: TraceRecord dataclasses and the TraceSink protocol.
+
+The engine reports what it does to an optional sink; with no sink the cost is one
+`if`. Records carry decoded wire dataclasses and labels, never secret values.
+The tracer observes and never steers: nothing a sink does changes the handshake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from tlsglass.wire.handshake import HandshakeMessage
+
+__all__ = [
+    "AlertTrace",
+    "Decision",
+    "KeyInstalled",
+    "MessageTrace",
+    "RecordTrace",
+    "StateChange",
+    "TraceRecord",
+    "TraceSink",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TraceRecord:
+    """Base of everything the engine reports. `role` is "client" or "server"."""
+
+    role: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordTrace(TraceRecord):
+    """A record crossed the wire. `header` is the 5 bytes as sent; `protected` if sealed."""
+
+    direction: str  # "in" or "out"
+    content_type: int
+    length: int
+    protected: bool
+    header: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageTrace(TraceRecord):
+    """A handshake message was sent or received, with its exact bytes."""
+
+    direction: str
+    message: HandshakeMessage
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateChange(TraceRecord):
+    """The handshake moved from one RFC state to the next (App. A names)."""
+
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyInstalled(TraceRecord):
+    """A traffic key now protects one direction. The label names the secret, never its value."""
+
+    direction: str  # "read" or "write"
+    label: str
+    epoch: str  # "handshake", "application", "early"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertTrace(TraceRecord):
+    direction: str
+    level: int
+    description: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision(TraceRecord):
+    """A negotiation choice: what was decided, the value, the candidates and why."""
+
+    topic: str  # "version", "cipher_suite", "group", "signature_scheme", "alpn", "certificate"...
+    chosen: str
+    offered: tuple[str, ...] = ()
+    reason: str = ""
+
+
+class TraceSink(Protocol):
+    def __call__(self, record: TraceRecord) -> None: ...

@@ -1,0 +1,202 @@
+"""The record layer (RFC 8446 §5): deframe, fragment, protect and unprotect records.
+
+Incoming bytes are cut into records, each checked against the size limits before
+anything is decrypted; protected records are opened with the current read key
+and their TLSInnerPlaintext is split into content type and content. Outgoing
+data is fragmented to the peer's limit, padded by the padding policy, and sealed
+with the current write key. Sequence numbers live with each key and reset when
+a key is replaced (§5.3), and usage is counted so that the connection can update
+keys before the AEAD's limit (§5.5).
+
+This is the bulk-data hot path: no dataclass per record, one AEAD object per key,
+nonces from a precomputed integer IV, headers built by a small function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+from tlsglass.crypto.aead import Aead
+from tlsglass.crypto.secret import Secret
+from tlsglass.crypto.suites import AeadAlgorithm, SuiteInfo
+from tlsglass.enums import ContentType
+from tlsglass.errors import BadRecordMac, DecodeError, RecordOverflow, UnexpectedMessage
+from tlsglass.keyschedule import traffic_keys
+from tlsglass.wire.record import (
+    MAX_CIPHERTEXT_LEN,
+    MAX_PLAINTEXT_LEN,
+    RECORD_HEADER_LEN,
+    build_inner_plaintext,
+    encode_header,
+    split_inner_plaintext,
+)
+
+__all__ = ["PaddingPolicy", "RecordLayer", "RecordProtection", "usage_limit"]
+
+# (content_type, content_length) -> number of zero bytes to pad with.
+PaddingPolicy = Callable[[int, int], int]
+
+_APPLICATION_DATA: Final = int(ContentType.APPLICATION_DATA)
+_TLS12: Final = 0x0303
+_KNOWN_TYPES: Final = frozenset({ContentType.CHANGE_CIPHER_SPEC, ContentType.ALERT,
+                                 ContentType.HANDSHAKE, ContentType.APPLICATION_DATA})
+_TAG_LEN: Final = 16
+
+
+def usage_limit(algorithm: AeadAlgorithm) -> int:
+    """§5.5: records one key may protect. AES-GCM: 2^24.5 full records; ChaCha20: 2^64."""
+    if algorithm is AeadAlgorithm.CHACHA20_POLY1305:
+        return (1 << 64) - 1
+    return 23_726_566  # floor(2^24.5)
+
+
+class RecordProtection:
+    """One direction's AEAD state for TLS 1.3: key, IV as an int, sequence number."""
+
+    __slots__ = ("_aead", "_iv", "label", "limit", "seq")
+
+    def __init__(self, suite: SuiteInfo, secret: Secret, limit: int | None = None) -> None:
+        keys = traffic_keys(suite, secret)
+        self._aead = Aead(suite.aead, keys.key.reveal())
+        self._iv = int.from_bytes(keys.iv.reveal(), "big")
+        self.seq = 0
+        self.label = secret.label
+        self.limit = usage_limit(suite.aead) if limit is None else limit
+
+    def __repr__(self) -> str:
+        return f"RecordProtection({self.label!r}, seq={self.seq})"
+
+    def _nonce(self) -> bytes:
+        # §5.3: the 64-bit sequence number, left-padded, XORed with the IV.
+        if self.seq >= 1 << 64:
+            raise UnexpectedMessage("sequence number would wrap")
+        nonce = (self._iv ^ self.seq).to_bytes(12, "big")
+        self.seq += 1
+        return nonce
+
+    def seal(self, content_type: int, content: bytes, padding: int) -> bytes:
+        inner = build_inner_plaintext(content, content_type, padding)
+        header = encode_header(_APPLICATION_DATA, _TLS12, len(inner) + _TAG_LEN)
+        return header + self._aead.seal(self._nonce(), inner, header)
+
+    def open(self, header: bytes, body: bytes) -> bytes:
+        inner = self._aead.open(self._nonce(), body, header)
+        if inner is None:
+            raise BadRecordMac(f"record did not authenticate under {self.label}")
+        return inner
+
+    @property
+    def exhausted(self) -> bool:
+        return self.seq >= self.limit
+
+
+class RecordLayer:
+    """Both directions of the record layer for one connection."""
+
+    __slots__ = (
+        "_buf",
+        "_pos",
+        "max_fragment_out",
+        "max_inner_plaintext_in",
+        "padding",
+        "read",
+        "write",
+    )
+
+    def __init__(self, padding: PaddingPolicy | None = None) -> None:
+        self._buf = bytearray()
+        self._pos = 0
+        self.read: RecordProtection | None = None
+        self.write: RecordProtection | None = None
+        # RFC 8449: what we accept (TLSInnerPlaintext, type byte included) and what we send.
+        self.max_inner_plaintext_in = MAX_PLAINTEXT_LEN + 1
+        self.max_fragment_out = MAX_PLAINTEXT_LEN
+        self.padding = padding
+
+    # -- incoming -------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        if self._pos and self._pos == len(self._buf):
+            self._buf.clear()
+            self._pos = 0
+        self._buf += data
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buf) - self._pos
+
+    def next_record(self) -> tuple[int, bytes] | None:
+        """The next (content type, content) once a whole record is here, else None."""
+        buf, pos = self._buf, self._pos
+        if len(buf) - pos < RECORD_HEADER_LEN:
+            return None
+        content_type = buf[pos]
+        length = (buf[pos + 3] << 8) | buf[pos + 4]
+        self._check_header(content_type, length, buf[pos + 1])
+        end = pos + RECORD_HEADER_LEN + length
+        if len(buf) < end:
+            return None
+        header = bytes(buf[pos : pos + RECORD_HEADER_LEN])
+        body = bytes(buf[pos + RECORD_HEADER_LEN : end])
+        self._pos = end
+        if end > 65536 and end == len(buf):
+            self._buf.clear()
+            self._pos = 0
+        return self._unprotect(content_type, header, body)
+
+    def _check_header(self, content_type: int, length: int, major: int) -> None:
+        if content_type not in _KNOWN_TYPES:
+            raise UnexpectedMessage(f"record of unknown content type {content_type}")
+        if major != 3:
+            raise DecodeError(f"record version {major}.x is not TLS")
+        protected = self.read is not None and content_type == _APPLICATION_DATA
+        if length > (MAX_CIPHERTEXT_LEN if protected else MAX_PLAINTEXT_LEN):
+            raise RecordOverflow(f"record of {length} bytes exceeds the limit")
+
+    def _unprotect(self, content_type: int, header: bytes, body: bytes) -> tuple[int, bytes]:
+        read = self.read
+        if read is None or content_type == ContentType.CHANGE_CIPHER_SPEC:
+            # §5: unprotected records; a ChangeCipherSpec is never protected (App. D.4).
+            if not body and content_type != _APPLICATION_DATA:
+                raise UnexpectedMessage("empty plaintext record")
+            return content_type, body
+        if content_type != _APPLICATION_DATA:
+            raise UnexpectedMessage(
+                f"unprotected {ContentType(content_type).name} record after keys were set")
+        if len(body) < _TAG_LEN + 1:
+            raise BadRecordMac("protected record too short to hold a tag")
+        inner = read.open(header, body)
+        if len(inner) > self.max_inner_plaintext_in:
+            raise RecordOverflow(f"decrypted record of {len(inner)} bytes exceeds the limit")
+        real_type, content = split_inner_plaintext(inner)
+        if real_type not in _KNOWN_TYPES or real_type == ContentType.CHANGE_CIPHER_SPEC:
+            raise UnexpectedMessage(f"protected record of content type {real_type}")
+        if not content and real_type != _APPLICATION_DATA:
+            raise UnexpectedMessage("empty protected handshake or alert record")
+        return real_type, content
+
+    # -- outgoing -------------------------------------------------------
+
+    def protect(self, content_type: int, data: bytes) -> bytes:
+        """Fragment and (if a write key is set) seal `data` into records."""
+        step = self.max_fragment_out
+        if len(data) <= step:
+            return self._one_record(content_type, data)
+        view = memoryview(data)
+        return b"".join(self._one_record(content_type, bytes(view[i : i + step]))
+                        for i in range(0, len(data), step))
+
+    def _one_record(self, content_type: int, fragment: bytes) -> bytes:
+        write = self.write
+        if write is None:
+            return encode_header(content_type, _TLS12, len(fragment)) + fragment
+        padding = 0
+        if self.padding is not None:
+            room = self.max_fragment_out - len(fragment)
+            padding = max(0, min(self.padding(content_type, len(fragment)), room))
+        return write.seal(content_type, fragment, padding)
+
+    def plaintext_record(self, content_type: int, data: bytes, version: int = _TLS12) -> bytes:
+        """An unprotected record regardless of keys (the App. D.4 ChangeCipherSpec)."""
+        return encode_header(content_type, version, len(data)) + data

@@ -1,0 +1,98 @@
+"""The running handshake hash (RFC 8446 §4.4.1).
+
+Until the cipher suite, and so the hash, is known, messages are kept as bytes;
+`choose_hash` then hashes them. Two documented exceptions to "hash what crossed
+the wire": after a HelloRetryRequest the first ClientHello is replaced by the
+synthetic message_hash message (§4.4.1), and PSK binders hash a prefix of a
+ClientHello that is not yet complete (§4.2.11.2). Only the dispatcher (incoming)
+and `Output.send` (outgoing) feed it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from tlsglass.enums import HandshakeType
+from tlsglass.errors import InternalError
+
+__all__ = ["Transcript", "message_hash"]
+
+
+def message_hash(hash_name: str, client_hello1: bytes) -> bytes:
+    """§4.4.1: handshake type message_hash (254), length Hash.length, Hash(ClientHello1)."""
+    digest = hashlib.new(hash_name, client_hello1).digest()
+    return bytes((HandshakeType.MESSAGE_HASH, 0, 0, len(digest))) + digest
+
+
+class Transcript:
+    """Transcript-Hash over the handshake messages, each hashed once as it crosses."""
+
+    __slots__ = ("_hash", "_hash_name", "_pending", "_previous")
+
+    def __init__(self) -> None:
+        self._pending: list[bytes] = []
+        self._hash: Any = None
+        self._previous: Any = None
+        self._hash_name: str | None = None
+
+    @property
+    def hash_name(self) -> str | None:
+        return self._hash_name
+
+    def add(self, message: bytes) -> None:
+        if self._hash is None:
+            self._pending.append(message)
+            return
+        self._previous = self._hash.copy()
+        self._hash.update(message)
+
+    def choose_hash(self, hash_name: str) -> None:
+        """Fix the hash once the suite is known, and hash what was kept so far."""
+        if self._hash is not None:
+            if hash_name != self._hash_name:
+                raise InternalError("transcript hash changed after it was chosen")
+            return
+        self._hash_name = hash_name
+        self._hash = hashlib.new(hash_name)
+        for index, message in enumerate(self._pending):
+            if index == len(self._pending) - 1:
+                self._previous = self._hash.copy()
+            self._hash.update(message)
+        self._pending = []
+
+    def restart_after_hello_retry(self, hash_name: str) -> None:
+        """§4.4.1: with [ClientHello1, HelloRetryRequest] kept, restart as message_hash + HRR."""
+        if self._hash is not None or len(self._pending) != 2:
+            raise InternalError("HelloRetryRequest transcript rewrite out of order")
+        client_hello1, hello_retry_request = self._pending
+        self._pending = [message_hash(hash_name, client_hello1), hello_retry_request]
+        self.choose_hash(hash_name)
+
+    def digest(self) -> bytes:
+        """Transcript-Hash of every message so far."""
+        if self._hash is None:
+            raise InternalError("transcript hash used before the hash was chosen")
+        return bytes(self._hash.copy().digest())
+
+    def digest_before_last(self) -> bytes:
+        """Transcript-Hash up to, not including, the last message (CertificateVerify, Finished)."""
+        if self._previous is None:
+            raise InternalError("no earlier transcript state")
+        return bytes(self._previous.copy().digest())
+
+    def digest_with(self, partial: bytes) -> bytes:
+        """Transcript-Hash as if `partial` were appended (the §4.2.11.2 binder prefix)."""
+        if self._hash is None:
+            raise InternalError("transcript hash used before the hash was chosen")
+        h = self._hash.copy()
+        h.update(partial)
+        return bytes(h.digest())
+
+    def pending_digest_with(self, hash_name: str, partial: bytes) -> bytes:
+        """Like digest_with, before the hash is chosen (a client's first binder)."""
+        h = hashlib.new(hash_name)
+        for message in self._pending:
+            h.update(message)
+        h.update(partial)
+        return h.digest()
