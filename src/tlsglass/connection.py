@@ -95,8 +95,15 @@ class Connection:
         """Client: queue the ClientHello. (A server starts when the ClientHello arrives.)"""
         if not isinstance(self.config, ClientConfig) or not isinstance(self._state, _Idle):
             raise LocalProtocolError("start_handshake is for a client that has not started")
-        self._run(lambda: self._set_state(WaitSH(sent=start_client(self.config, self))),  # type: ignore[arg-type]
-                  remote=False)
+        config = self.config
+        self._records.plaintext_version = 0x0301
+
+        def start() -> None:
+            self._set_state(WaitSH(sent=start_client(config, self)))
+            self._flush_handshake()
+            self._records.plaintext_version = 0x0303
+
+        self._run(start, remote=False)
 
     def receive_data(self, data: bytes) -> list[Event]:
         """Feed bytes from the transport; b"" means the transport reached EOF."""

@@ -100,6 +100,7 @@ class RecordLayer:
         "max_fragment_out",
         "max_inner_plaintext_in",
         "padding",
+        "plaintext_version",
         "read",
         "write",
     )
@@ -113,6 +114,8 @@ class RecordLayer:
         self.max_inner_plaintext_in = MAX_PLAINTEXT_LEN + 1
         self.max_fragment_out = MAX_PLAINTEXT_LEN
         self.padding = padding
+        # §5.1: an initial ClientHello's record may say TLS 1.0 (0x0301), as OpenSSL's do.
+        self.plaintext_version = _TLS12
 
     # -- incoming -------------------------------------------------------
 
@@ -190,7 +193,7 @@ class RecordLayer:
     def _one_record(self, content_type: int, fragment: bytes) -> bytes:
         write = self.write
         if write is None:
-            return encode_header(content_type, _TLS12, len(fragment)) + fragment
+            return encode_header(content_type, self.plaintext_version, len(fragment)) + fragment
         padding = 0
         if self.padding is not None:
             room = self.max_fragment_out - len(fragment)

@@ -98,6 +98,7 @@ def test_truncated_or_padded_der_is_bad_certificate(pki: Pki) -> None:
             Certificate.from_der(broken)
 
 
+@pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning")
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_mutated_der_parses_or_raises_certificate_errors(pki: Pki, data: st.DataObject) -> None:
@@ -190,3 +191,20 @@ def test_load_certificate_file_garbage(tmp_path: Path) -> None:
     junk.write_bytes(b"\x00\x01 not a certificate")
     with pytest.raises(ConfigError, match=r"junk\.crt' is neither PEM nor a DER certificate"):
         load_certificate_file(junk)
+
+
+def test_unknown_public_key_algorithm_is_unsupported_certificate(pki: Pki) -> None:
+    der = pki["leaf"].der
+    id_ec_public_key = bytes.fromhex("06072a8648ce3d0201")  # OID 1.2.840.10045.2.1
+    unknown = bytes.fromhex("06072a8648ce3d0209")
+    assert der.count(id_ec_public_key) == 1
+    with pytest.raises(UnsupportedCertificate, match=r"Unknown key type: 1\.2\.840\.10045\.2\.9"):
+        Certificate.from_der(der.replace(id_ec_public_key, unknown))
+
+
+def test_unparseable_version_is_bad_certificate(pki: Pki) -> None:
+    der = pki["leaf"].der
+    version_v3 = bytes.fromhex("a003020102")  # [0] EXPLICIT INTEGER 2
+    assert der.index(version_v3) < 16
+    with pytest.raises(BadCertificate, match="not a valid X509 version"):
+        Certificate.from_der(der.replace(version_v3, bytes.fromhex("a003020125"), 1))

@@ -48,8 +48,8 @@ class Pki:
     def path(self, name: str) -> Path:
         return self.directory / f"{name}.pem"
 
-    def chain(self, *names: str) -> list[Certificate]:
-        return [self.certs[n] for n in names]
+    def chain(self, *names: str) -> tuple[Certificate, ...]:
+        return tuple(self.certs[n] for n in names)
 
 
 def _name(common_name: str) -> x509.Name:

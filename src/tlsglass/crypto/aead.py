@@ -12,8 +12,7 @@ record layer, not here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import MappingProxyType
-from typing import ClassVar, Final
+from typing import ClassVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
@@ -27,14 +26,6 @@ Bytes = bytes | bytearray | memoryview
 """Any contiguous byte buffer; pyca reads it without copying."""
 
 _Cipher = Callable[[Bytes, Bytes, Bytes], bytes]
-
-_KEY_LEN: Final = MappingProxyType(
-    {
-        AeadAlgorithm.AES_128_GCM: 16,
-        AeadAlgorithm.AES_256_GCM: 32,
-        AeadAlgorithm.CHACHA20_POLY1305: 32,
-    }
-)
 
 
 class Aead:
@@ -52,7 +43,7 @@ class Aead:
     _decrypt: _Cipher
 
     def __init__(self, algorithm: AeadAlgorithm, key: Bytes) -> None:
-        expected = _KEY_LEN[algorithm]
+        expected = algorithm.key_len
         if len(key) != expected:
             # AESGCM would silently accept a 16/24/32-byte key of the wrong size.
             raise InternalError(f"{algorithm.name} needs a {expected}-byte key, got {len(key)}")

@@ -263,10 +263,10 @@ class _X25519KeyPair(_KeyPairBase):
 
     def exchange(self, peer_key_exchange: bytes) -> bytes:
         _check_length(_G.X25519, peer_key_exchange, 32)
-        peer = x25519.X25519PublicKey.from_public_bytes(peer_key_exchange)
         try:
+            peer = x25519.X25519PublicKey.from_public_bytes(peer_key_exchange)
             secret = self._private.exchange(peer)
-        except ValueError:
+        except ValueError:  # pyca refuses a small-order peer point
             raise _illegal(_G.X25519, "shared secret is all zeros (small-order point)") from None
         return _check_nonzero(_G.X25519, secret)
 
@@ -280,10 +280,10 @@ class _X448KeyPair(_KeyPairBase):
 
     def exchange(self, peer_key_exchange: bytes) -> bytes:
         _check_length(_G.X448, peer_key_exchange, 56)
-        peer = x448.X448PublicKey.from_public_bytes(peer_key_exchange)
         try:
+            peer = x448.X448PublicKey.from_public_bytes(peer_key_exchange)
             secret = self._private.exchange(peer)
-        except ValueError:
+        except ValueError:  # pyca refuses a small-order peer point
             raise _illegal(_G.X448, "shared secret is all zeros (small-order point)") from None
         return _check_nonzero(_G.X448, secret)
 

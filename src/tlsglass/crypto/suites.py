@@ -39,6 +39,11 @@ class AeadAlgorithm(enum.Enum):
     AES_256_GCM = "AES_256_GCM"
     CHACHA20_POLY1305 = "CHACHA20_POLY1305"
 
+    @property
+    def key_len(self) -> int:
+        """Key length in bytes (RFC 5116 §5.1, §5.2; RFC 8439 §2.8)."""
+        return 16 if self is AeadAlgorithm.AES_128_GCM else 32
+
 
 @dataclass(frozen=True, slots=True)
 class SuiteInfo:
@@ -68,13 +73,6 @@ class SuiteInfo:
 
 
 _HASH_LEN: Final[Mapping[str, int]] = MappingProxyType({"sha256": 32, "sha384": 48})
-_KEY_LEN: Final[Mapping[AeadAlgorithm, int]] = MappingProxyType(
-    {
-        AeadAlgorithm.AES_128_GCM: 16,
-        AeadAlgorithm.AES_256_GCM: 32,
-        AeadAlgorithm.CHACHA20_POLY1305: 32,
-    }
-)
 
 
 def _info(
@@ -93,7 +91,7 @@ def _info(
         aead=aead,
         hash_name=hash_name,
         hash_len=_HASH_LEN[hash_name],
-        key_len=_KEY_LEN[aead],
+        key_len=aead.key_len,
         iv_len=12,
         version=version,
         key_exchange=key_exchange,

@@ -173,6 +173,8 @@ class WaitSH(State):
         if cookie is not None:
             exts.insert(min(position, len(exts)) + 1, cookie)
         hello2 = replace(hello, extensions=tuple(exts))
+        if config.hello_hook is not None:
+            hello2 = config.hello_hook(hello2)
         out.transcript.restart_after_hello_retry(suite.hash_name)
         if config.middlebox_compatibility:
             out.send_change_cipher_spec()  # App. D.4: right after the first ClientHello

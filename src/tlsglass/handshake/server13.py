@@ -93,12 +93,11 @@ class Start(State):
         """§4.1.4: ask for a share of `chosen.retry_group`, with a cookie if configured."""
         assert chosen.retry_group is not None
         cookie = self.config.entropy(32) if self.config.hello_retry_cookie else None
-        exts: list[Extension] = [
-            SupportedVersionsServerHello(selected_version=ProtocolVersion.TLS1_3),
-            KeyShareHelloRetryRequest(selected_group=chosen.retry_group),
-        ]
+        # The order RFC 8448 §5 shows: key_share, cookie, supported_versions.
+        exts: list[Extension] = [KeyShareHelloRetryRequest(selected_group=chosen.retry_group)]
         if cookie is not None:
             exts.append(Cookie(cookie=cookie))
+        exts.append(SupportedVersionsServerHello(selected_version=ProtocolVersion.TLS1_3))
         out.send(ServerHello(random=HELLO_RETRY_REQUEST_RANDOM,
                              legacy_session_id_echo=offer.hello.legacy_session_id,
                              cipher_suite=chosen.suite.suite, extensions=tuple(exts)))
