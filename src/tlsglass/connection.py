@@ -15,6 +15,7 @@ After any of these the connection stays in the ERROR state.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Final
 
@@ -43,7 +44,14 @@ from tlsglass.handshake.client import start_client
 from tlsglass.handshake.client13 import WaitSH
 from tlsglass.handshake.connected13 import Connected
 from tlsglass.handshake.server13 import Start
-from tlsglass.observe import AlertTrace, KeyInstalled, MessageTrace, RecordTrace, StateChange, TraceRecord
+from tlsglass.observe import (
+    AlertTrace,
+    KeyInstalled,
+    MessageTrace,
+    RecordTrace,
+    StateChange,
+    TraceRecord,
+)
 from tlsglass.record import RecordLayer, RecordProtection
 from tlsglass.transcript import Transcript
 from tlsglass.wire.alert import CHANGE_CIPHER_SPEC_BODY
@@ -223,10 +231,9 @@ class Connection:
         alert = alert_for(exc)
         self._hs_out.clear()
         if not isinstance(self._state, _Error):
-            try:
+            # The original error matters more than a failure to report it.
+            with contextlib.suppress(Exception):
                 self._send_alert(AlertLevel.FATAL, alert, reason=str(exc))
-            except Exception:  # noqa: BLE001 - the original error matters more
-                pass
         self._state = _Error()
 
     def _end_of_input(self) -> None:

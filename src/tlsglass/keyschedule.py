@@ -148,7 +148,7 @@ def traffic_keys(suite: SuiteInfo, secret: Secret) -> TrafficKeys:
 
 
 def next_application_traffic_secret(hash_name: str, secret: Secret) -> Secret:
-    """§7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(N, "traffic upd", "", Hash.length)."""
+    """§7.2: secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length)."""
     raw = secret.reveal()
     return Secret(secret.label, hkdf_expand_label(hash_name, raw, b"traffic upd", b"", len(raw)))
 

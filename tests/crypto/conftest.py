@@ -11,7 +11,7 @@ import pytest
 _NAME = "rfc8448_simple_1rtt.json"
 _CANDIDATES = (
     Path(__file__).resolve().parents[1] / "data" / _NAME,
-    Path("/work/shared/vectors") / _NAME,
+    Path(__file__).resolve().parents[3] / "shared" / "vectors" / _NAME,
 )
 
 

@@ -445,7 +445,7 @@ def test_openssl_verify_checks_the_ip_address(pki: Pki) -> None:
 
 
 def test_verification_is_deterministic_in_time(pki: Pki, store: TrustStore) -> None:
-    # Nothing reads a clock: the same inputs give the same answer a year from now.
+    # Nothing reads a clock: `now` alone decides, so a past time gives the same answer each call.
     when = datetime(2020, 1, 1, tzinfo=UTC)
     for _ in range(2):
         with pytest.raises(CertificateExpired, match="is not valid until"):

@@ -37,6 +37,7 @@ from typing import Final, TypeAlias
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 from tlsglass.enums import SignatureScheme
 from tlsglass.errors import ConfigError, InternalError
@@ -63,6 +64,8 @@ PrivateKey: TypeAlias = (
 PublicKey: TypeAlias = (
     rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
 )
+# Any key a certificate may carry; only PublicKey ones can verify TLS signatures.
+AnyPublicKey: TypeAlias = CertificatePublicKeyTypes
 
 _S = SignatureScheme
 
@@ -174,7 +177,7 @@ def _sign(info: _Scheme, key: PrivateKey, data: bytes, curve_bound: bool) -> byt
 
 
 def verify(
-    scheme: int, key: PublicKey, data: bytes, signature: bytes, *, curve_bound: bool = True
+    scheme: int, key: AnyPublicKey, data: bytes, signature: bytes, *, curve_bound: bool = True
 ) -> bool:
     """True if `signature` over `data` is valid for `key` under `scheme`.
 
@@ -183,7 +186,7 @@ def verify(
     SHA-1 and PKCS#1 v1.5 schemes verify here too; refusing them is the caller's policy.
     """
     found = _scheme(scheme)
-    if found is None:
+    if found is None or not isinstance(key, _PUBLIC_KEY_TYPES):
         return False
     info = found[1]
     try:
@@ -215,7 +218,7 @@ def _verify(info: _Scheme, key: PublicKey, data: bytes, signature: bytes, bound:
 
 
 def schemes_for_key(
-    key: PrivateKey | PublicKey, *, rsassa_pss: bool = False
+    key: PrivateKey | AnyPublicKey, *, rsassa_pss: bool = False
 ) -> tuple[SignatureScheme, ...]:
     """The schemes `key` can produce in a TLS 1.3 CertificateVerify, best first.
 
@@ -265,12 +268,16 @@ def public_key_of(key: PrivateKey) -> PublicKey:
     return key.public_key()
 
 
-def public_keys_equal(a: PublicKey, b: PublicKey) -> bool:
+_PUBLIC_KEY_TYPES: Final = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey,
+                            ed448.Ed448PublicKey)
+
+
+def public_keys_equal(a: AnyPublicKey, b: AnyPublicKey) -> bool:
     """True if both keys have the same SubjectPublicKeyInfo (e.g. a certificate and its key)."""
     return _spki(a) == _spki(b)
 
 
-def _spki(key: PublicKey) -> bytes:
+def _spki(key: AnyPublicKey) -> bytes:
     return key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )

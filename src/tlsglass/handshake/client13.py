@@ -19,7 +19,7 @@ from tlsglass.config import ClientConfig
 from tlsglass.crypto import sign
 from tlsglass.crypto.kx import KeyPair
 from tlsglass.crypto.secret import Secret
-from tlsglass.crypto.suites import TLS13_SUITES, SuiteInfo
+from tlsglass.crypto.suites import SuiteInfo, suite_info
 from tlsglass.enums import (
     CipherSuite,
     ExtensionType,
@@ -125,8 +125,9 @@ class WaitSH(State):
             raise IllegalParameter("legacy_session_id_echo differs from our session id")
         if msg.legacy_compression_method != 0:
             raise IllegalParameter("legacy_compression_method must be 0")
-        suite = TLS13_SUITES.get(msg.cipher_suite)  # type: ignore[call-overload]
-        if suite is None or msg.cipher_suite not in hello.cipher_suites:
+        suite = suite_info(msg.cipher_suite)
+        if suite is None or suite.version != ProtocolVersion.TLS1_3 \
+                or msg.cipher_suite not in hello.cipher_suites:
             raise IllegalParameter(
                 f"server chose {describe(CipherSuite, msg.cipher_suite)}, which was not offered")
         if self.retry is not None and msg.cipher_suite != self.retry.cipher_suite:
@@ -279,7 +280,7 @@ class WaitCertCR(State):
                 raise MissingExtension("CertificateRequest without signature_algorithms")
             return WaitCert(sent=self.sent, keys=self.keys, group=self.group,
                             ccs_sent=self.ccs_sent, alpn=self.alpn, request=msg)
-        return WaitCert.handle_certificate(self, msg, out)
+        return _certificate(self, msg, out)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -289,20 +290,22 @@ class WaitCert(WaitCertCR):
     expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.CERTIFICATE})
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
-        return self.handle_certificate(msg, out)
+        return _certificate(self, msg, out)
 
-    def handle_certificate(self, msg: HandshakeMessage, out: Output) -> State:
-        assert isinstance(msg, Certificate)
-        if msg.certificate_request_context:
-            raise IllegalParameter("server Certificate with a request context")
-        if not msg.certificate_list:
-            raise DecodeError("server sent an empty Certificate message (§4.4.2.4)")
-        for entry in msg.certificate_list:
-            _check_unsolicited(entry.extensions, self.sent.offered_extensions)
-        chain = tuple(X509Certificate.from_der(e.cert_data) for e in msg.certificate_list)
-        verified = _verify(self.sent, chain)
-        return WaitCV(sent=self.sent, keys=self.keys, group=self.group, ccs_sent=self.ccs_sent,
-                      alpn=self.alpn, request=self.request, chain=chain, verified=verified)
+
+def _certificate(state: WaitCertCR, msg: HandshakeMessage, out: Output) -> State:
+    """§4.4.2: the server's chain, checked now; its CertificateVerify comes next."""
+    assert isinstance(msg, Certificate)
+    if msg.certificate_request_context:
+        raise IllegalParameter("server Certificate with a request context")
+    if not msg.certificate_list:
+        raise DecodeError("server sent an empty Certificate message (§4.4.2.4)")
+    for entry in msg.certificate_list:
+        _check_unsolicited(entry.extensions, state.sent.offered_extensions)
+    chain = tuple(X509Certificate.from_der(e.cert_data) for e in msg.certificate_list)
+    verified = _verify(state.sent, chain)
+    return WaitCV(sent=state.sent, keys=state.keys, group=state.group, ccs_sent=state.ccs_sent,
+                  alpn=state.alpn, request=state.request, chain=chain, verified=verified)
 
 
 def _verify(sent: ClientHelloSent, chain: tuple[X509Certificate, ...]) -> VerifiedChain | None:

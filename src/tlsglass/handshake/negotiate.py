@@ -131,9 +131,8 @@ def _name_matches(certified: CertifiedKey, server_name: str) -> bool:
         pattern = pattern.lower()
         if pattern == wanted:
             return True
-        if pattern.startswith("*.") and "." in wanted:
-            if wanted.split(".", 1)[1] == pattern[2:]:
-                return True
+        if pattern.startswith("*.") and "." in wanted and wanted.split(".", 1)[1] == pattern[2:]:
+            return True
     return False
 
 

@@ -28,7 +28,8 @@ class Reader:
 
     __slots__ = ("_data", "_end", "_pos")
 
-    def __init__(self, data: bytes | bytearray | memoryview, start: int = 0, end: int | None = None):
+    def __init__(self, data: bytes | bytearray | memoryview, start: int = 0,
+                 end: int | None = None) -> None:
         self._data = data if isinstance(data, bytes) else bytes(data)
         self._pos = start
         self._end = len(self._data) if end is None else end

@@ -235,7 +235,8 @@ class KeyShareEntry:
         return cls(group=r.u16(), key_exchange=r.opaque(2, 1, what="key_exchange"))
 
     def __repr__(self) -> str:
-        return f"KeyShareEntry(group={self.group:#06x}, key_exchange=<{len(self.key_exchange)} bytes>)"
+        size = len(self.key_exchange)
+        return f"KeyShareEntry(group={self.group:#06x}, key_exchange=<{size} bytes>)"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -32,9 +32,10 @@ Door (room-internal): `Attempt`, `check_validity`, `explain`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Final, Literal
 
 from cryptography import x509
@@ -56,20 +57,24 @@ __all__ = ["Attempt", "check_validity", "explain"]
 
 Purpose = Literal["server", "client"]
 
-_PURPOSE_OIDS: Final[dict[str, x509.ObjectIdentifier]] = {
-    "server": ExtendedKeyUsageOID.SERVER_AUTH,
-    "client": ExtendedKeyUsageOID.CLIENT_AUTH,
-}
+_PURPOSE_OIDS: Final[Mapping[str, x509.ObjectIdentifier]] = MappingProxyType(
+    {
+        "server": ExtendedKeyUsageOID.SERVER_AUTH,
+        "client": ExtendedKeyUsageOID.CLIENT_AUTH,
+    }
+)
 
-_EKU_NAMES: Final[dict[x509.ObjectIdentifier, str]] = {
-    ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth",
-    ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
-    ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning",
-    ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
-    ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
-    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
-    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE: "anyExtendedKeyUsage",
-}
+_EKU_NAMES: Final[Mapping[x509.ObjectIdentifier, str]] = MappingProxyType(
+    {
+        ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth",
+        ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
+        ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning",
+        ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
+        ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
+        ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
+        ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE: "anyExtendedKeyUsage",
+    }
+)
 
 # CA/B Forum Baseline Requirements §7.1.3, as cryptography's Web PKI policy applies them.
 _WEBPKI_CURVES: Final = frozenset({"secp256r1", "secp384r1", "secp521r1"})

@@ -20,8 +20,10 @@ import binascii
 import hashlib
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Final
 
 from cryptography import x509
@@ -42,30 +44,34 @@ _MALFORMED: Final = (
     x509.UnsupportedGeneralNameType,
 )
 
-_CURVE_NAMES: Final[dict[str, str]] = {
-    "secp256r1": "P-256",
-    "secp384r1": "P-384",
-    "secp521r1": "P-521",
-}
+_CURVE_NAMES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "secp256r1": "P-256",
+        "secp384r1": "P-384",
+        "secp521r1": "P-521",
+    }
+)
 
 # Readable names for the signature algorithms a TLS peer may meet; others print as an OID.
-_SIGNATURE_NAMES: Final[dict[x509.ObjectIdentifier, str]] = {
-    SignatureAlgorithmOID.RSA_WITH_MD5: "RSA PKCS#1 v1.5 with MD5",
-    SignatureAlgorithmOID.RSA_WITH_SHA1: "RSA PKCS#1 v1.5 with SHA-1",
-    SignatureAlgorithmOID.RSA_WITH_SHA224: "RSA PKCS#1 v1.5 with SHA-224",
-    SignatureAlgorithmOID.RSA_WITH_SHA256: "RSA PKCS#1 v1.5 with SHA-256",
-    SignatureAlgorithmOID.RSA_WITH_SHA384: "RSA PKCS#1 v1.5 with SHA-384",
-    SignatureAlgorithmOID.RSA_WITH_SHA512: "RSA PKCS#1 v1.5 with SHA-512",
-    SignatureAlgorithmOID.ECDSA_WITH_SHA1: "ECDSA with SHA-1",
-    SignatureAlgorithmOID.ECDSA_WITH_SHA224: "ECDSA with SHA-224",
-    SignatureAlgorithmOID.ECDSA_WITH_SHA256: "ECDSA with SHA-256",
-    SignatureAlgorithmOID.ECDSA_WITH_SHA384: "ECDSA with SHA-384",
-    SignatureAlgorithmOID.ECDSA_WITH_SHA512: "ECDSA with SHA-512",
-    SignatureAlgorithmOID.DSA_WITH_SHA1: "DSA with SHA-1",
-    SignatureAlgorithmOID.DSA_WITH_SHA256: "DSA with SHA-256",
-    SignatureAlgorithmOID.ED25519: "Ed25519",
-    SignatureAlgorithmOID.ED448: "Ed448",
-}
+_SIGNATURE_NAMES: Final[Mapping[x509.ObjectIdentifier, str]] = MappingProxyType(
+    {
+        SignatureAlgorithmOID.RSA_WITH_MD5: "RSA PKCS#1 v1.5 with MD5",
+        SignatureAlgorithmOID.RSA_WITH_SHA1: "RSA PKCS#1 v1.5 with SHA-1",
+        SignatureAlgorithmOID.RSA_WITH_SHA224: "RSA PKCS#1 v1.5 with SHA-224",
+        SignatureAlgorithmOID.RSA_WITH_SHA256: "RSA PKCS#1 v1.5 with SHA-256",
+        SignatureAlgorithmOID.RSA_WITH_SHA384: "RSA PKCS#1 v1.5 with SHA-384",
+        SignatureAlgorithmOID.RSA_WITH_SHA512: "RSA PKCS#1 v1.5 with SHA-512",
+        SignatureAlgorithmOID.ECDSA_WITH_SHA1: "ECDSA with SHA-1",
+        SignatureAlgorithmOID.ECDSA_WITH_SHA224: "ECDSA with SHA-224",
+        SignatureAlgorithmOID.ECDSA_WITH_SHA256: "ECDSA with SHA-256",
+        SignatureAlgorithmOID.ECDSA_WITH_SHA384: "ECDSA with SHA-384",
+        SignatureAlgorithmOID.ECDSA_WITH_SHA512: "ECDSA with SHA-512",
+        SignatureAlgorithmOID.DSA_WITH_SHA1: "DSA with SHA-1",
+        SignatureAlgorithmOID.DSA_WITH_SHA256: "DSA with SHA-256",
+        SignatureAlgorithmOID.ED25519: "Ed25519",
+        SignatureAlgorithmOID.ED448: "Ed448",
+    }
+)
 
 _PEM_BLOCK: Final = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
 
@@ -93,49 +99,13 @@ class Certificate:
     sha256_fingerprint: str = field(init=False)
 
     def __post_init__(self) -> None:
-        der = bytes(self.der)
-        try:
-            cert = x509.load_der_x509_certificate(der)
-        except (ValueError, x509.InvalidVersion) as exc:
-            raise BadCertificate(f"certificate does not parse as DER X.509: {exc}") from exc
-        try:
-            subject = cert.subject.rfc4514_string()
-            values = {
-                "issuer": cert.issuer.rfc4514_string(),
-                "not_before": cert.not_valid_before_utc,
-                "not_after": cert.not_valid_after_utc,
-                "serial_number": cert.serial_number,
-                "signature_algorithm": _signature_name(cert),
-            }
-            dns_names, ip_addresses = _subject_alt_names(cert)
-        except _MALFORMED as exc:
-            raise BadCertificate(f"certificate is malformed: {exc}") from exc
-        try:
-            public_key = cert.public_key()
-        except UnsupportedAlgorithm as exc:
-            raise UnsupportedCertificate(
-                f"certificate for {subject!r} has a public key tlsglass cannot use: {exc}"
-            ) from exc
-        except ValueError as exc:
-            raise BadCertificate(
-                f"certificate for {subject!r} has a malformed public key: {exc}"
-            ) from exc
-        setter = object.__setattr__
-        setter(self, "der", der)
-        setter(self, "pyca", cert)
-        setter(self, "subject", subject)
-        for name, value in values.items():
-            setter(self, name, value)
-        setter(self, "dns_names", dns_names)
-        setter(self, "ip_addresses", ip_addresses)
-        setter(self, "public_key", public_key)
-        setter(self, "key_description", _describe_public_key(public_key))
-        setter(self, "sha256_fingerprint", hashlib.sha256(der).hexdigest())
+        for name, value in _parse(bytes(self.der)).items():
+            object.__setattr__(self, name, value)
 
     @classmethod
-    def from_der(cls, der: bytes) -> Certificate:
+    def from_der(cls, der: bytes | bytearray | memoryview) -> Certificate:
         """Parse one DER certificate; BadCertificate names what is wrong with garbage."""
-        return cls(der)
+        return cls(bytes(der))
 
     @property
     def is_self_issued(self) -> bool:
@@ -151,7 +121,46 @@ class Certificate:
         return hash(self.der)
 
     def __repr__(self) -> str:
-        return f"Certificate({self.subject!r}, sha256={self.sha256_fingerprint[:16]}…)"
+        return f"Certificate({self.subject!r}, sha256={self.sha256_fingerprint[:16]}...)"
+
+
+def _parse(der: bytes) -> dict[str, object]:
+    """Every Certificate field, read from `der` in one pass."""
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except (ValueError, x509.InvalidVersion) as exc:
+        raise BadCertificate(f"certificate does not parse as DER X.509: {exc}") from exc
+    try:
+        subject = cert.subject.rfc4514_string()
+        dns_names, ip_addresses = _subject_alt_names(cert)
+        fields: dict[str, object] = {
+            "der": der,
+            "pyca": cert,
+            "subject": subject,
+            "issuer": cert.issuer.rfc4514_string(),
+            "not_before": cert.not_valid_before_utc,
+            "not_after": cert.not_valid_after_utc,
+            "dns_names": dns_names,
+            "ip_addresses": ip_addresses,
+            "serial_number": cert.serial_number,
+            "signature_algorithm": _signature_name(cert),
+            "sha256_fingerprint": hashlib.sha256(der).hexdigest(),
+        }
+    except _MALFORMED as exc:
+        raise BadCertificate(f"certificate is malformed: {exc}") from exc
+    try:
+        public_key = cert.public_key()
+    except UnsupportedAlgorithm as exc:
+        raise UnsupportedCertificate(
+            f"certificate for {subject!r} has a public key tlsglass cannot use: {exc}"
+        ) from exc
+    except ValueError as exc:
+        raise BadCertificate(
+            f"certificate for {subject!r} has a malformed public key: {exc}"
+        ) from exc
+    fields["public_key"] = public_key
+    fields["key_description"] = _describe_public_key(public_key)
+    return fields
 
 
 def _describe_public_key(key: CertificatePublicKeyTypes) -> str:

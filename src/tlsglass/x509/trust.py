@@ -4,7 +4,7 @@ A `TrustStore` is frozen and holds its certificates (deduplicated, in load order
 plus the `cryptography.x509.verification.Store` that path validation needs, so a
 store can be built once and shared by every connection. The class methods are the
 explicit loaders (convention 1): `from_pem`, `from_file`, `from_directory` and
-`system()`, the only function in tlsglass that reads the environment
+`system()`, the only function in this room that reads the environment
 (`SSL_CERT_FILE`, `SSL_CERT_DIR`, as OpenSSL does), and only when called.
 
 Door: `TrustStore`, `SYSTEM_CA_FILES`, `SYSTEM_CA_DIRECTORIES`.

@@ -31,6 +31,7 @@ from cryptography.x509.verification import (
     Criticality,
     ExtensionPolicy,
     PolicyBuilder,
+    ServerVerifier,
     Subject,
     VerificationError,
 )
@@ -112,8 +113,9 @@ def verify_server_chain(
         if name is None:
             path = _verify_without_name(builder, attempt)
         else:
-            verifier = builder.build_server_verifier(_subject(name))
-            path = verifier.verify(leaf.pyca, [c.pyca for c in intermediates])
+            path = _server_verifier(builder, name).verify(
+                leaf.pyca, [c.pyca for c in intermediates]
+            )
     except VerificationError as exc:
         raise explain(str(exc), attempt) from exc
     return VerifiedChain(_ours(path, chain, store), name)
@@ -209,6 +211,13 @@ def _subject(name: str) -> Subject:
         return IPAddress(ipaddress.ip_address(name))
     except ValueError:
         return DNSName(name)
+
+
+def _server_verifier(builder: PolicyBuilder, name: str) -> ServerVerifier:
+    try:
+        return builder.build_server_verifier(_subject(name))
+    except ValueError as exc:  # cryptography's own name rules, should ours ever differ
+        raise ConfigError(f"server name {name!r} is not usable: {exc}") from exc
 
 
 def _verify_without_name(builder: PolicyBuilder, a: Attempt) -> list[x509.Certificate]:

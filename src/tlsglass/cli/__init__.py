@@ -1,0 +1,1 @@
+"""The `tlsglass` command line; nothing imports it."""

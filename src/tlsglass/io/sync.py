@@ -1,0 +1,176 @@
+"""Blocking adapter: a socket-like object that speaks TLS through a Connection.
+
+It feeds what the transport gives into `receive_data`, sends whatever
+`data_to_send()` holds after every call, and turns events into return values;
+it makes no protocol decisions. Policy on EOF: an EOF after close_notify reads as
+b"" (a clean end); an EOF without close_notify raises `TruncatedError`, because a
+truncation attack must not look like a clean end.
+
+It wraps any object with `sendall`, `recv` and `close` (a socket, or anything that
+quacks like one), not only TCP. It is not thread-safe: concurrent use raises.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from tlsglass import (
+    ApplicationData,
+    ClientConfig,
+    Connection,
+    ConnectionClosed,
+    ConnectionTruncated,
+    Event,
+    HandshakeComplete,
+    ServerConfig,
+    TLSError,
+)
+from tlsglass.enums import CipherSuite, NamedGroup, ProtocolVersion, describe
+
+__all__ = ["TLSSocket", "TruncatedError", "connect", "wrap_server"]
+
+
+class TruncatedError(TLSError, ConnectionError):
+    """The transport ended without close_notify: the data may have been cut short."""
+
+
+class Transport(Protocol):
+    def sendall(self, data: bytes, /) -> object: ...
+
+    def recv(self, bufsize: int, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class TLSSocket:
+    """A blocking TLS stream over a transport; use as a context manager."""
+
+    def __init__(self, transport: Transport, conn: Connection) -> None:
+        self.transport = transport
+        self.conn = conn
+        self._plaintext = bytearray()
+        self._closed_by_peer = False
+        self._lock = threading.Lock()
+        self.handshake: HandshakeComplete | None = None
+
+    # -- plumbing ----------------------------------------------------------
+
+    def _flush(self) -> None:
+        data = self.conn.data_to_send()
+        if data:
+            self.transport.sendall(data)
+
+    def _pump_once(self) -> None:
+        data = self.transport.recv(65536)
+        try:
+            events = self.conn.receive_data(data)
+        finally:
+            self._flush()
+        self._absorb(events)
+
+    def _absorb(self, events: list[Event]) -> None:
+        for event in events:
+            if isinstance(event, ApplicationData):
+                self._plaintext += event.data
+            elif isinstance(event, HandshakeComplete):
+                self.handshake = event
+            elif isinstance(event, ConnectionClosed):
+                self._closed_by_peer = True
+            elif isinstance(event, ConnectionTruncated):
+                raise TruncatedError("the peer closed the connection without close_notify")
+
+    def _guard(self) -> threading.Lock:
+        if self._lock.locked():
+            raise RuntimeError("TLSSocket used from two threads at once")
+        return self._lock
+
+    # -- public --------------------------------------------------------------
+
+    def do_handshake(self) -> HandshakeComplete:
+        with self._guard():
+            if self.conn.role == "client" and self.conn.state == "_Idle":
+                self.conn.start_handshake()
+                self._flush()
+            while self.handshake is None:
+                if self._closed_by_peer:
+                    raise TruncatedError("the peer closed the connection during the handshake")
+                self._pump_once()
+            return self.handshake
+
+    def sendall(self, data: bytes) -> None:
+        with self._guard():
+            self.conn.send_application_data(data)
+            self._flush()
+
+    send = sendall
+
+    def recv(self, bufsize: int = 65536) -> bytes:
+        """Up to bufsize bytes; b"" after the peer's close_notify."""
+        with self._guard():
+            while not self._plaintext and not self._closed_by_peer:
+                self._pump_once()
+            out = bytes(self._plaintext[:bufsize])
+            del self._plaintext[:bufsize]
+            return out
+
+    def key_update(self, request_peer: bool = True) -> None:
+        with self._guard():
+            self.conn.key_update(request_peer)
+            self._flush()
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+            self._flush()
+        except OSError:
+            pass
+        finally:
+            self.transport.close()
+
+    def __enter__(self) -> TLSSocket:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def version(self) -> str | None:
+        v = self.conn.version
+        return None if v is None else describe(ProtocolVersion, v)
+
+    def cipher(self) -> str | None:
+        c = self.conn.cipher_suite
+        return None if c is None else describe(CipherSuite, c)
+
+    def group(self) -> str | None:
+        g = self.conn.group
+        return None if g is None else describe(NamedGroup, g)
+
+    def selected_alpn_protocol(self) -> str | None:
+        return self.conn.alpn_protocol
+
+
+def connect(host: str, port: int, config: ClientConfig, timeout: float | None = 10.0,
+            socket_factory: Callable[..., socket.socket] = socket.create_connection) -> TLSSocket:
+    """Open TCP, run the handshake, return the TLS socket."""
+    sock = socket_factory((host, port), timeout=timeout)
+    tls = TLSSocket(sock, Connection(config))
+    try:
+        tls.do_handshake()
+    except BaseException:
+        sock.close()
+        raise
+    return tls
+
+
+def wrap_server(sock: socket.socket, config: ServerConfig) -> TLSSocket:
+    """Run the server handshake on an accepted socket."""
+    tls = TLSSocket(sock, Connection(config))
+    try:
+        tls.do_handshake()
+    except BaseException:
+        sock.close()
+        raise
+    return tls

@@ -1,0 +1,1 @@
+"""The tracer people read (to come: text, JSON and HTML renderers)."""
