@@ -209,6 +209,9 @@ class Pair:
         self.pump()
         assert self.client.handshake_complete, self.client.state
         assert self.server.handshake_complete, self.server.state
+        for events in (self.client_events, self.server_events):
+            assert sum(isinstance(e, tlsglass.HandshakeComplete) for e in events) == 1
+            events.clear()
         return self
 
     def take(self, side: str) -> list[tlsglass.Event]:
