@@ -27,7 +27,11 @@ from tlsglass.x509 import Certificate, TrustStore
 KeyKind = str  # "ec256", "ec384", "rsa2048", "ed25519", "ed448"
 
 
-def make_key(kind: KeyKind):  # type: ignore[no-untyped-def]
+PrivateKey = (ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+              | ed448.Ed448PrivateKey)
+
+
+def make_key(kind: KeyKind) -> PrivateKey:
     if kind == "ec256":
         return ec.generate_private_key(ec.SECP256R1())
     if kind == "ec384":
@@ -41,7 +45,7 @@ def make_key(kind: KeyKind):  # type: ignore[no-untyped-def]
     raise ValueError(kind)
 
 
-def _hash_for(key: object) -> hashes.HashAlgorithm | None:
+def _hash_for(key: object) -> hashes.SHA256 | None:
     if isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
         return None
     return hashes.SHA256()
@@ -55,7 +59,7 @@ class Issued:
     """A certificate and its key, in pyca and tlsglass form."""
 
     cert: x509.Certificate
-    key: object
+    key: PrivateKey
     certified: CertifiedKey = field(repr=False)
 
     @property
@@ -64,7 +68,7 @@ class Issued:
 
     @property
     def key_pem(self) -> bytes:
-        return self.key.private_bytes(  # type: ignore[attr-defined,no-any-return]
+        return self.key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption())
 
@@ -131,7 +135,7 @@ class Pki:
             .sign(self.key, _hash_for(self.key))
         )
         chain = (Certificate.from_der(cert.public_bytes(serialization.Encoding.DER)),)
-        return Issued(cert, key, CertifiedKey(chain, key))  # type: ignore[arg-type]
+        return Issued(cert, key, CertifiedKey(chain, key))
 
     def write(self, directory: Path, issued: Issued, stem: str = "server") -> tuple[Path, Path]:
         """Write the leaf chain and key as PEM files; returns (cert_path, key_path)."""

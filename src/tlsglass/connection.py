@@ -311,6 +311,8 @@ class Connection:
     def _set_state(self, new: State) -> None:
         old = self._state
         self._state = new
+        if isinstance(new, Connected):
+            self._records.plaintext_alerts = False
         if self.tracing and type(old) is not type(new):
             self.trace(StateChange(role=self.role, old=old.name, new=new.name))
 

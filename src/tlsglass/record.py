@@ -100,6 +100,7 @@ class RecordLayer:
         "max_fragment_out",
         "max_inner_plaintext_in",
         "padding",
+        "plaintext_alerts",
         "plaintext_version",
         "read",
         "write",
@@ -116,6 +117,9 @@ class RecordLayer:
         self.padding = padding
         # §5.1: an initial ClientHello's record may say TLS 1.0 (0x0301), as OpenSSL's do.
         self.plaintext_version = _TLS12
+        # A peer that fails before it has our keys can only alert in plaintext; during
+        # the handshake we read such an alert rather than bury it under our own.
+        self.plaintext_alerts = True
 
     # -- incoming -------------------------------------------------------
 
@@ -159,7 +163,8 @@ class RecordLayer:
 
     def _unprotect(self, content_type: int, header: bytes, body: bytes) -> tuple[int, bytes]:
         read = self.read
-        if read is None or content_type == ContentType.CHANGE_CIPHER_SPEC:
+        if read is None or content_type == ContentType.CHANGE_CIPHER_SPEC or (
+                content_type == ContentType.ALERT and self.plaintext_alerts):
             # §5: unprotected records; a ChangeCipherSpec is never protected (App. D.4).
             if not body and content_type != _APPLICATION_DATA:
                 raise UnexpectedMessage("empty plaintext record")

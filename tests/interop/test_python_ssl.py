@@ -174,7 +174,7 @@ def test_alpn_and_sni_both_ways(pki: Pki, files: dict[str, tuple[Path, Path]],
     tls = Connection(client_config(pki, alpn_protocols=("h2", "http/1.1")))
     seen: list[str | None] = []
     ctx = ssl_server(files, "ec256", alpn=["http/1.1"])
-    ctx.sni_callback = lambda obj, name, ctx: seen.append(name)  # type: ignore[assignment,misc,func-returns-value]
+    ctx.sni_callback = lambda obj, name, ctx: seen.append(name)
     peer = OpenSSLPeer(ctx, True, tls)
     peer.handshake()
     assert seen == ["localhost"]

@@ -217,6 +217,8 @@ def _handshake_keys(sent: ClientHelloSent, suite: SuiteInfo, shared: bytes,
     out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", random, client_secret)
     out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", random, server_secret)
     out.install_read_key(suite, server_secret, "handshake")
+    # From here our alerts, too, go under the handshake key (§5.1 forbids plaintext).
+    out.install_write_key(suite, client_secret, "handshake")
     return Keys(suite=suite, handshake_secret=hs, client_handshake_secret=client_secret,
                 server_handshake_secret=server_secret)
 
@@ -388,7 +390,6 @@ class WaitFinished(State):
         keys = self.keys
         if not self.ccs_sent and self.sent.config.middlebox_compatibility:
             out.send_change_cipher_spec()
-        out.install_write_key(keys.suite, keys.client_handshake_secret, "handshake")
         if self.request is not None:
             _send_client_certificate(self.sent.config, self.request, out)
         verify_data = finished_verify_data(keys.suite.hash_name, keys.client_handshake_secret,

@@ -36,7 +36,7 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 
-from tlsglass.errors import BadCertificate, ConfigError
+from tlsglass.errors import UnknownCA, BadCertificate, ConfigError
 from tlsglass.x509._diagnose import Attempt, check_validity, explain
 from tlsglass.x509.certificate import Certificate
 from tlsglass.x509.trust import TrustStore
@@ -117,6 +117,11 @@ def verify_server_chain(
                 leaf.pyca, [c.pyca for c in intermediates]
             )
     except VerificationError as exc:
+        if leaf.is_self_issued and leaf not in store:
+            # Trust comes first: an untrusted self-signed certificate's other faults
+            # (a missing subjectAltName, say) are beside the point.
+            raise UnknownCA(f"certificate for '{leaf.subject}' is self-signed and is not "
+                            "in the trust store") from exc
         raise explain(str(exc), attempt) from exc
     return VerifiedChain(_ours(path, chain, store), name)
 
