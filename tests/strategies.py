@@ -318,7 +318,7 @@ def extensions_for(context: int) -> st.SearchStrategy[Extension]:
     return st.one_of(*typed, raw_extensions(context))
 
 
-def extension_blocks(context: int, min_size: int = 0, max_size: int = 6
+def extension_blocks(context: int, min_size: int = 0, max_size: int = 4
                      ) -> st.SearchStrategy[tuple[Extension, ...]]:
     """A block of extensions for `context`, with distinct type codes (as real blocks have)."""
     return st.lists(extensions_for(context), min_size=min_size, max_size=max_size,

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-from helpers import NOW, Pair, Pki, client_config, server_config
 
 import tlsglass
+from helpers import NOW, Pair, Pki, client_config, server_config
 from tlsglass import AlertDescription as AD
 from tlsglass import Connection, NamedGroup
 from tlsglass.crypto.secret import Secret

@@ -203,7 +203,8 @@ def test_simple_1rtt_server(simple: dict[str, Any]) -> None:
         simple, "server_handshake_traffic_secret")
     assert log.secrets["CLIENT_HANDSHAKE_TRAFFIC_SECRET"] == h(
         simple, "client_handshake_traffic_secret")
-    [(content_type, flight)] = _open_records(out[len(sh_record) :], h(simple, "server_handshake_key"),
+    [(content_type, flight)] = _open_records(out[len(sh_record) :],
+                                             h(simple, "server_handshake_key"),
                                              h(simple, "server_handshake_iv"))
     assert content_type == 22
     messages = []

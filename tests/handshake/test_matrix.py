@@ -7,9 +7,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from helpers import Issued, Pair, Pki, byte_by_byte, client_config, random_splits, server_config
 
 import tlsglass
+from helpers import Issued, Pair, Pki, byte_by_byte, client_config, random_splits, server_config
 from tlsglass import CipherSuite, NamedGroup, SignatureScheme
 from tlsglass.errors import RemoteProtocolError
 
@@ -222,4 +222,4 @@ def test_key_log_writes_every_secret(pki: Pki, leaves: dict[str, Issued]) -> Non
     labels = [label for label, _, _ in logged]
     assert labels == ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
                       "SERVER_TRAFFIC_SECRET_0", "CLIENT_TRAFFIC_SECRET_0", "EXPORTER_SECRET"]
-    assert {r for _, r, _ in logged} == {pair.client._facts.client_random}  # noqa: SLF001
+    assert {r for _, r, _ in logged} == {pair.client._facts.client_random}

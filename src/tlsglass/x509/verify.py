@@ -36,7 +36,7 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 
-from tlsglass.errors import UnknownCA, BadCertificate, ConfigError
+from tlsglass.errors import BadCertificate, ConfigError, UnknownCA
 from tlsglass.x509._diagnose import Attempt, check_validity, explain
 from tlsglass.x509.certificate import Certificate
 from tlsglass.x509.trust import TrustStore
