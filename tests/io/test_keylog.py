@@ -6,12 +6,12 @@ both files must name the same secrets for the same client random.
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 from pathlib import Path
 
-from helpers import Pair, Pki, client_config, server_config
-
 import tlsglass
+from helpers import Pair, Pki, client_config, server_config
 from tlsglass.io import KeyLogFile, key_log_from_environment
 
 
@@ -39,10 +39,8 @@ def test_key_log_file_matches_openssls(tmp_path: Path) -> None:
     client.start_handshake()
     for _ in range(10):
         incoming.write(client.data_to_send())
-        try:
+        with contextlib.suppress(ssl.SSLWantReadError):
             server.do_handshake()
-        except ssl.SSLWantReadError:
-            pass
         client.receive_data(outgoing.read())
         if client.handshake_complete:
             break
