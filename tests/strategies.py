@@ -17,6 +17,7 @@ The round-trip tests would fail if this table and `wire.extensions` disagreed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import fields, replace
 from enum import IntEnum
 from types import MappingProxyType
 from typing import Final
@@ -99,6 +100,7 @@ __all__ = [
     "raw_extensions",
     "record_headers",
     "uint",
+    "variants_of",
 ]
 
 _CH: Final = int(HandshakeType.CLIENT_HELLO)
@@ -304,8 +306,8 @@ def raw_extensions(context: int | None = None) -> st.SearchStrategy[Extension]:
     """
     if context is None:
         typed: set[int] = set()
-        for codes in TYPED_EXTENSIONS.values():
-            typed.update(codes)
+        for by_code in TYPED_EXTENSIONS.values():
+            typed.update(by_code)
     else:
         typed = set(TYPED_EXTENSIONS[context])
     codes = _code_points(2, _members(ExtensionType)).filter(lambda c: c not in typed)
@@ -439,6 +441,46 @@ MESSAGE_STRATEGIES: Final[Mapping[str, st.SearchStrategy[HandshakeMessage]]] = \
 def handshake_messages() -> st.SearchStrategy[HandshakeMessage]:
     """Any TLS 1.3 handshake message."""
     return st.one_of(*MESSAGE_STRATEGIES.values())
+
+
+def _same_kind(msg: HandshakeMessage) -> st.SearchStrategy[HandshakeMessage]:
+    if isinstance(msg, ServerHello) and msg.is_hello_retry_request:
+        return MESSAGE_STRATEGIES["HelloRetryRequest"]
+    return MESSAGE_STRATEGIES[type(msg).__name__]
+
+
+def _context_of(msg: HandshakeMessage) -> int:
+    if isinstance(msg, ServerHello) and msg.is_hello_retry_request:
+        return _HRR
+    return int(msg.msg_type)
+
+
+def _with(msg: HandshakeMessage, name: str, value: object) -> HandshakeMessage:
+    changes: dict[str, object] = {name: value}
+    return replace(msg, **changes)
+
+
+def variants_of(msg: HandshakeMessage) -> st.SearchStrategy[HandshakeMessage]:
+    """`msg` with one thing changed: a field taken from a random message of the same kind,
+    or one extension dropped, replaced or added. Near misses of a real message reach the
+    checks behind the first one."""
+    names = [f.name for f in fields(msg)]
+    if not names:
+        return st.just(msg)
+    swap = st.tuples(st.sampled_from(names), _same_kind(msg)).map(
+        lambda t: _with(msg, t[0], getattr(t[1], t[0])))
+    exts: tuple[Extension, ...] | None = getattr(msg, "extensions", None)
+    if not exts:
+        return swap
+    one = extensions_for(_context_of(msg))
+    n = len(exts)
+    dropped = st.integers(0, n - 1).map(
+        lambda i: _with(msg, "extensions", exts[:i] + exts[i + 1 :]))
+    replaced = st.tuples(st.integers(0, n - 1), one).map(
+        lambda t: _with(msg, "extensions", (*exts[: t[0]], t[1], *exts[t[0] + 1 :])))
+    added = st.tuples(st.integers(0, n), one).map(
+        lambda t: _with(msg, "extensions", (*exts[: t[0]], t[1], *exts[t[0] :])))
+    return st.one_of(swap, dropped, replaced, added)
 
 
 # -- records and alerts -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any, Final, TypeVar
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from strategies import (
     CONTEXTS,
     EXTENSION_STRATEGIES,
@@ -28,7 +29,6 @@ from strategies import (
     raw_extensions,
     record_headers,
 )
-
 from tlsglass.enums import ContentType, HandshakeType
 from tlsglass.errors import DecodeError, EncodeError, UnexpectedMessage
 from tlsglass.wire.alert import Alert
@@ -193,8 +193,10 @@ def _extension_body(ext: Extension) -> bytes:
     return w.getvalue()
 
 
-@pytest.mark.parametrize("cls", sorted(EXTENSION_STRATEGIES, key=lambda c: c.__name__),
-                         ids=lambda c: c.__name__)
+_EXTENSION_CLASSES: Final = sorted(EXTENSION_STRATEGIES, key=lambda c: c.__name__)
+
+
+@pytest.mark.parametrize("cls", _EXTENSION_CLASSES, ids=[c.__name__ for c in _EXTENSION_CLASSES])
 @PER_TYPE
 @given(data=st.data())
 def test_extension_codec(cls: type[Extension], data: st.DataObject) -> None:
@@ -354,16 +356,14 @@ def test_finish_refuses_trailing_bytes() -> None:
     assert r.u8() == 1
     with pytest.raises(DecodeError, match="trailing"):
         r.finish()
-    with pytest.raises(DecodeError):
-        with Reader(b"\x00\x02ab\x00").block(1) as s:
-            s.read(1)
+    with pytest.raises(DecodeError), Reader(b"\x00\x02ab\x00").block(1) as s:
+        s.read(1)
 
 
 def test_block_must_be_used_up() -> None:
     r = Reader(b"\x02ab")
-    with pytest.raises(DecodeError):
-        with r.block(1) as s:
-            s.u8()
+    with pytest.raises(DecodeError), r.block(1) as s:
+        s.u8()
     with Reader(b"\x02ab").block(1) as s:
         assert s.read(2) == b"ab"
 
