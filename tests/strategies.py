@@ -16,6 +16,7 @@ The round-trip tests would fail if this table and `wire.extensions` disagreed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 from enum import IntEnum
@@ -299,6 +300,7 @@ EXTENSION_STRATEGIES: Final[Mapping[type[Extension], st.SearchStrategy[Extension
     })
 
 
+@functools.cache
 def raw_extensions(context: int | None = None) -> st.SearchStrategy[Extension]:
     """A RawExtension whose code the `context` (None: every context) keeps raw.
 
@@ -314,12 +316,14 @@ def raw_extensions(context: int | None = None) -> st.SearchStrategy[Extension]:
     return st.builds(RawExtension, code=codes, data=opaque(0, 0xFFFF))
 
 
+@functools.cache
 def extensions_for(context: int) -> st.SearchStrategy[Extension]:
     """Any extension that decodes back to itself in `context`."""
     typed = list(TYPED_EXTENSIONS[context].values())
     return st.one_of(*typed, raw_extensions(context))
 
 
+@functools.cache
 def extension_blocks(context: int, min_size: int = 0, max_size: int = 4
                      ) -> st.SearchStrategy[tuple[Extension, ...]]:
     """A block of extensions for `context`, with distinct type codes (as real blocks have)."""
@@ -501,24 +505,27 @@ def record_headers() -> st.SearchStrategy[RecordHeader]:
 # -- byte-level mutations -----------------------------------------------------------------------
 
 
-@st.composite
-def _mutate(draw: st.DrawFn, data: bytes) -> bytes:
-    kind = draw(st.sampled_from(["truncate", "replace", "flip", "insert", "delete", "append"]))
+_MUTATIONS: Final = ("truncate", "replace", "flip", "insert", "delete", "append")
+
+
+def _mutate(args: tuple[bytes, str, int, int, bytes]) -> bytes:
+    data, kind, at, byte, junk = args
+    if kind == "append":
+        return data + junk
     if kind == "truncate" or not data:
-        return data[: draw(st.integers(0, max(0, len(data) - 1)))]
-    at = draw(st.integers(0, len(data) - 1))
+        return data[: at % max(1, len(data))]
+    at %= len(data)
     if kind == "replace":
-        return data[:at] + bytes([draw(uint(1))]) + data[at + 1 :]
+        return data[:at] + bytes([byte]) + data[at + 1 :]
     if kind == "flip":
-        return data[:at] + bytes([data[at] ^ (1 << draw(st.integers(0, 7)))]) + data[at + 1 :]
+        return data[:at] + bytes([data[at] ^ (1 << (byte % 8))]) + data[at + 1 :]
     if kind == "insert":
-        return data[:at] + bytes([draw(uint(1))]) + data[at:]
-    if kind == "delete":
-        return data[:at] + data[at + 1 :]
-    return data + draw(st.binary(min_size=1, max_size=8))
+        return data[:at] + bytes([byte]) + data[at:]
+    return data[:at] + data[at + 1 :]  # delete
 
 
 def mutations(valid: st.SearchStrategy[bytes]) -> st.SearchStrategy[bytes]:
     """Valid encodings damaged once: truncated, a byte replaced/flipped/inserted/deleted, junk
     appended."""
-    return valid.flatmap(_mutate)
+    return st.tuples(valid, st.sampled_from(_MUTATIONS), st.integers(0, 1 << 20), uint(1),
+                     st.binary(min_size=1, max_size=8)).map(_mutate)

@@ -382,6 +382,17 @@ def send_handshake(stage: Stage, raw: bytes) -> None:
         assert conn.state != "_Error"
 
 
+# Stages are deterministic, so each real message, and its strategies, is built once.
+@functools.cache
+def _variants(msg: HandshakeMessage) -> st.SearchStrategy[HandshakeMessage]:
+    return variants_of(msg)
+
+
+@functools.cache
+def _damaged(raw: bytes) -> st.SearchStrategy[bytes]:
+    return mutations(st.just(raw))
+
+
 def _framed(msg_type: int, body: bytes) -> bytes:
     return bytes([msg_type]) + len(body).to_bytes(3, "big") + body
 
@@ -417,7 +428,7 @@ def test_arbitrary_message_bytes_in_every_state(name: str, msg_type: int, body: 
 @given(data=st.data())
 def test_near_misses_of_the_real_message(name: str, data: st.DataObject) -> None:
     stage = build(name)
-    msg = data.draw(variants_of(stage.real_next), label="variant")
+    msg = data.draw(_variants(stage.real_next), label="variant")
     send_handshake(stage, encode_handshake(msg))
 
 
@@ -426,7 +437,7 @@ def test_near_misses_of_the_real_message(name: str, data: st.DataObject) -> None
 @given(data=st.data())
 def test_damaged_real_message(name: str, data: st.DataObject) -> None:
     stage = build(name)
-    raw = data.draw(mutations(st.just(encode_handshake(stage.real_next))), label="damaged")
+    raw = data.draw(_damaged(encode_handshake(stage.real_next)), label="damaged")
     if len(raw) < 4 or int.from_bytes(raw[1:4], "big") != len(raw) - 4:
         # The length no longer frames the body: re-frame, so one message is still sent.
         raw = _framed(raw[0] if raw else 0, raw[4:])
@@ -503,3 +514,43 @@ def test_empty_and_oversized_alert_records(name: str) -> None:
         stage.conn.receive_data(stage.peer.record(ContentType.ALERT, b"\x02\x28\x02\x28"))
     assert info.value.alert == _AD.DECODE_ERROR
     assert_failed_with(stage, _AD.DECODE_ERROR)
+
+
+# -- §5.1: a handshake message split over records admits nothing in between ---------------------
+
+_CCS: Final = b"\x14\x03\x03\x00\x01\x01"
+_SPLIT_STAGES: Final = ("client:WaitSH", "client:WaitEE", "server:WaitFinished")
+
+
+@pytest.mark.parametrize("name", ("client:Connected", "server:Connected"))
+def test_application_data_inside_a_fragmented_handshake_message(name: str) -> None:
+    stage = build(name)
+    raw = encode_handshake(stage.real_next)
+    data = (stage.peer.handshake(raw[:3]) + stage.peer.record(ContentType.APPLICATION_DATA, b"x")
+            + stage.peer.handshake(raw[3:]))
+    with pytest.raises(RemoteProtocolError) as info:
+        stage.conn.receive_data(data)
+    assert info.value.alert == _AD.UNEXPECTED_MESSAGE
+    assert_failed_with(stage, _AD.UNEXPECTED_MESSAGE)
+
+
+@pytest.mark.parametrize("name", _SPLIT_STAGES)
+def test_change_cipher_spec_between_whole_messages_is_dropped(name: str) -> None:
+    stage = build(name)
+    assert stage.conn.receive_data(_CCS) == []
+    send_handshake(stage, encode_handshake(stage.real_next))
+    assert stage.conn.state != "_Error"
+
+
+@pytest.mark.xfail(strict=True, reason="a ChangeCipherSpec record between two fragments of one "
+                   "handshake message is accepted; §5.1 says handshake messages MUST NOT be "
+                   "interleaved with other record types")
+@pytest.mark.parametrize("name", _SPLIT_STAGES)
+def test_change_cipher_spec_inside_a_fragmented_handshake_message(name: str) -> None:
+    stage = build(name)
+    raw = encode_handshake(stage.real_next)
+    data = stage.peer.handshake(raw[:10]) + _CCS + stage.peer.handshake(raw[10:])
+    with pytest.raises(RemoteProtocolError) as info:
+        stage.conn.receive_data(data)
+    assert info.value.alert == _AD.UNEXPECTED_MESSAGE
+    assert_failed_with(stage, _AD.UNEXPECTED_MESSAGE)

@@ -117,15 +117,18 @@ def _decodes_or_decode_error(decode: Callable[[bytes], object], data: bytes) -> 
 # -- the three properties, per structure -------------------------------------------------------
 
 
+_DAMAGED_MESSAGES: Final = {name: mutations(strategy.map(_body))
+                            for name, strategy in MESSAGE_STRATEGIES.items()}
+
+
 @pytest.mark.parametrize("name", sorted(MESSAGE_STRATEGIES))
 @PER_TYPE
 @given(data=st.data())
 def test_message_codec(name: str, data: st.DataObject) -> None:
-    strategy = MESSAGE_STRATEGIES[name]
-    msg = data.draw(strategy)
+    msg = data.draw(MESSAGE_STRATEGIES[name])
     assert decode_handshake(msg.msg_type, _body(msg)) == msg
     # A damaged encoding decodes (and then re-encodes to the same bytes) or is a DecodeError.
-    body = data.draw(mutations(strategy.map(_body)))
+    body = data.draw(_DAMAGED_MESSAGES[name])
     again = _decodes_or_decode_error(lambda b: decode_handshake(msg.msg_type, b), body)
     if again is not None:
         assert isinstance(again, HandshakeMessage)
@@ -158,26 +161,6 @@ def test_hello_without_extensions_has_no_block(msg: HandshakeMessage) -> None:
         decode_handshake(msg.msg_type, bare + b"\x00\x00")
 
 
-@pytest.mark.parametrize("context", CONTEXTS, ids=[HandshakeType(c).name for c in CONTEXTS])
-@PER_TYPE
-@given(data=st.data())
-def test_extension_block_codec(context: int, data: st.DataObject) -> None:
-    exts = data.draw(extension_blocks(context))
-    assert _decode_block(_encode_block(exts), context) == exts
-    block = data.draw(st.one_of(
-        st.binary(max_size=64),
-        # A well-formed outer block around arbitrary bodies reaches every body decoder.
-        st.lists(st.tuples(st.sampled_from(sorted(TYPED_EXTENSIONS[context]) or [0xFAFA]),
-                           st.binary(max_size=24)), min_size=1, max_size=3)
-        .map(_frame_bodies),
-        mutations(extension_blocks(context).map(_encode_block)),
-    ))
-    again = _decodes_or_decode_error(lambda b: _decode_block(b, context), block)
-    if again is not None:
-        assert isinstance(again, tuple)
-        assert _encode_block(again) == block
-
-
 def _frame_bodies(items: list[tuple[int, bytes]]) -> bytes:
     w = Writer()
     with w.prefixed(2):
@@ -187,6 +170,28 @@ def _frame_bodies(items: list[tuple[int, bytes]]) -> bytes:
     return w.getvalue()
 
 
+_BLOCK_BYTES: Final = {context: st.one_of(
+    st.binary(max_size=64),
+    # A well-formed outer block around arbitrary bodies reaches every body decoder.
+    st.lists(st.tuples(st.sampled_from(sorted(TYPED_EXTENSIONS[context]) or [0xFAFA]),
+                       st.binary(max_size=24)), min_size=1, max_size=3).map(_frame_bodies),
+    mutations(extension_blocks(context).map(_encode_block)),
+) for context in CONTEXTS}
+
+
+@pytest.mark.parametrize("context", CONTEXTS, ids=[HandshakeType(c).name for c in CONTEXTS])
+@PER_TYPE
+@given(data=st.data())
+def test_extension_block_codec(context: int, data: st.DataObject) -> None:
+    exts = data.draw(extension_blocks(context))
+    assert _decode_block(_encode_block(exts), context) == exts
+    block = data.draw(_BLOCK_BYTES[context])
+    again = _decodes_or_decode_error(lambda b: _decode_block(b, context), block)
+    if again is not None:
+        assert isinstance(again, tuple)
+        assert _encode_block(again) == block
+
+
 def _extension_body(ext: Extension) -> bytes:
     w = Writer()
     ext.encode_body(w)
@@ -194,6 +199,9 @@ def _extension_body(ext: Extension) -> bytes:
 
 
 _EXTENSION_CLASSES: Final = sorted(EXTENSION_STRATEGIES, key=lambda c: c.__name__)
+_EXTENSION_BYTES: Final = {
+    cls: st.one_of(st.binary(max_size=48), mutations(strategy.map(_extension_body)))
+    for cls, strategy in EXTENSION_STRATEGIES.items()}
 
 
 @pytest.mark.parametrize("cls", _EXTENSION_CLASSES, ids=[c.__name__ for c in _EXTENSION_CLASSES])
@@ -207,7 +215,7 @@ def test_extension_codec(cls: type[Extension], data: st.DataObject) -> None:
     for context in contexts:
         assert _decode_block(_encode_block((ext,)), context) == (ext,)
     assert _decode_exact(cls.decode_body, _extension_body(ext)) == ext
-    raw = data.draw(st.one_of(st.binary(max_size=48), mutations(strategy.map(_extension_body))))
+    raw = data.draw(_EXTENSION_BYTES[cls])
     again = _decodes_or_decode_error(lambda b: _decode_exact(cls.decode_body, b), raw)
     if again is not None:
         assert isinstance(again, cls)
@@ -239,6 +247,9 @@ _STRUCTURES: Final[dict[str, tuple[st.SearchStrategy[Any], Callable[[Reader], An
     "Alert": (alerts(), Alert.decode),
     "RecordHeader": (record_headers(), RecordHeader.decode),
 }
+_STRUCTURE_BYTES: Final = {
+    name: st.one_of(st.binary(max_size=48), mutations(strategy.map(_encode)))
+    for name, (strategy, _) in _STRUCTURES.items()}
 
 
 @pytest.mark.parametrize("name", sorted(_STRUCTURES))
@@ -248,7 +259,7 @@ def test_structure_codec(name: str, data: st.DataObject) -> None:
     strategy, decode = _STRUCTURES[name]
     value = data.draw(strategy)
     assert _decode_exact(decode, _encode(value)) == value
-    raw = data.draw(st.one_of(st.binary(max_size=48), mutations(strategy.map(_encode))))
+    raw = data.draw(_STRUCTURE_BYTES[name])
     again = _decodes_or_decode_error(lambda b: _decode_exact(decode, b), raw)
     if again is not None:
         assert _encode(again) == raw

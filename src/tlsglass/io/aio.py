@@ -304,6 +304,8 @@ class TLSStreamWriter:
     def write(self, data: bytes | bytearray | memoryview) -> None:
         """Encrypt and queue `data`; raises if the stream has failed or was closed."""
         self._check_usable()
+        if not data:  # as asyncio's write(b""): nothing, rather than an empty record
+            return
         self.connection.send_application_data(bytes(data))
         self._pump.send_pending()
 
