@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import Pki
-from peers import ThreadServer, echo, free_port, need, run, wait_for_port
 
 import tlsglass
+from helpers import Pki
+from peers import ThreadServer, echo, free_port, need, run, wait_for_port
 from tlsglass import CipherSuite, NamedGroup
 from tlsglass.io import TLSSocket, connect
 

@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from peers import ThreadServer, echo, free_port, need, run
 
 import tlsglass
 from helpers import Pki
+from peers import ThreadServer, echo, free_port, need, run
 from tlsglass import CipherSuite, NamedGroup
 from tlsglass.io import connect
 from tlsglass.observe import MessageTrace

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from x509_pki import Pki, build_pki
 
 

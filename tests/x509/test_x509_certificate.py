@@ -11,10 +11,10 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from x509_pki import LEAF_DNS, LEAF_IPS, Pki
 
 from tlsglass.errors import BadCertificate, ConfigError, UnsupportedCertificate
 from tlsglass.x509 import Certificate, load_certificate_file, load_pem_certificates
+from x509_pki import LEAF_DNS, LEAF_IPS, Pki
 
 
 def test_fields_of_the_main_leaf(pki: Pki) -> None:

@@ -7,11 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from x509_pki import Pki
 
 from tlsglass.errors import ConfigError
 from tlsglass.x509 import SYSTEM_CA_DIRECTORIES, SYSTEM_CA_FILES, TrustStore
 from tlsglass.x509.trust import _load_system
+from x509_pki import Pki
 
 # A root in some distributions' bundles has serial number 0, which cryptography warns about.
 IGNORE_SERIAL_WARNING = pytest.mark.filterwarnings(

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from cryptography.x509.verification import VerificationError
-from x509_pki import LONG_CHAIN, Pki
 
 from tlsglass.errors import (
     BadCertificate,
@@ -27,6 +26,7 @@ from tlsglass.x509 import (
     verify_client_chain,
     verify_server_chain,
 )
+from x509_pki import LONG_CHAIN, Pki
 
 ROOT = "CN=tlsglass Test Root,O=tlsglass tests"
 INTERMEDIATE = "CN=tlsglass Test Intermediate,O=tlsglass tests"
