@@ -191,6 +191,6 @@ def test_s_client_refuses_a_certificate_for_another_name(pem: dict[str, tuple[Pa
                 "-verify_return_error"]
         with run(args, tmp_path, "s_client") as client:
             client.proc.wait(10)
-        srv_errors = list(srv.errors)
+    srv_errors = list(srv.errors)  # read after the server thread has finished
     assert "hostname mismatch" in client.output()
     assert any(isinstance(e, tlsglass.FatalAlertReceived) for e in srv_errors), srv_errors

@@ -84,7 +84,11 @@ def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list
     exts.append(PskKeyExchangeModes(ke_modes=(PskKeyExchangeMode.PSK_DHE_KE,)))
     exts.append(KeyShareClientHello(client_shares=shares))
     if grease:
-        exts.append(RawExtension(code=_grease_value(config, 3), data=b"\x00"))
+        # A second GREASE extension, with a code point different from the first.
+        code = _grease_value(config, 3)
+        if code == exts[0].type_code:
+            code ^= 0x1010
+        exts.append(RawExtension(code=code, data=b"\x00"))
     return exts
 
 

@@ -295,9 +295,12 @@ class TLSStreamWriter:
     def handshake(self) -> HandshakeComplete | None:
         return self._pump.handshake
 
-    def _check_usable(self) -> None:
+    def _check_loop(self) -> None:
         if asyncio.get_running_loop() is not self._pump.loop:
             raise RuntimeError("TLSStreamWriter used outside its event loop")
+
+    def _check_usable(self) -> None:
+        self._check_loop()
         if self._pump.error is not None:
             raise self._pump.error
 
@@ -335,6 +338,7 @@ class TLSStreamWriter:
 
     def close(self) -> None:
         """Send close_notify (unless the stream failed) and close the transport."""
+        self._check_loop()
         if self._closing:
             return
         self._closing = True
@@ -413,7 +417,10 @@ async def open_connection(host: str | None = None, port: int | str | None = None
                           config: ClientConfig, handshake_timeout: float | None = 30.0,
                           read_timeout: float | None = None, limit: int = _LIMIT,
                           **kwargs: Any) -> tuple[TLSStreamReader, TLSStreamWriter]:
-    """asyncio.open_connection, then a TLS handshake over it; kwargs go to asyncio."""
+    """asyncio.open_connection, then a TLS handshake over it; kwargs go to asyncio.
+
+    `host` is only where to connect: the name verified is `config.server_name`.
+    """
     conn = Connection(config)
     reader, writer = await asyncio.open_connection(host, port, limit=limit, **kwargs)
     return await wrap(reader, writer, conn, handshake_timeout=handshake_timeout,
