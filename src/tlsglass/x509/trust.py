@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from types import MappingProxyType
 from typing import Final
 
 from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.verification import Store
 
 from tlsglass.errors import ConfigError
@@ -111,7 +113,11 @@ class TrustStore:
         the whole store unusable. `environ` defaults to `os.environ`.
         """
         env = os.environ if environ is None else environ
-        return _load_system(env, SYSTEM_CA_FILES, SYSTEM_CA_DIRECTORIES)
+        # Operating-system bundles carry a few old roots that cryptography warns
+        # about (serial number 0); the user did not choose them, so do not nag.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            return _load_system(env, SYSTEM_CA_FILES, SYSTEM_CA_DIRECTORIES)
 
     def anchor_for(self, pyca: x509.Certificate) -> Certificate | None:
         """Our Certificate for a cryptography certificate in this store, if it is one."""
