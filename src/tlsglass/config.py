@@ -179,7 +179,8 @@ class ClientConfig:
     maximum_version: ProtocolVersion = ProtocolVersion.TLS1_3
     cipher_suites: tuple[CipherSuite, ...] = DEFAULT_CIPHER_SUITES
     groups: tuple[NamedGroup, ...] = DEFAULT_GROUPS
-    key_share_groups: tuple[NamedGroup, ...] = DEFAULT_KEY_SHARE_GROUPS
+    # None: the default shares (X25519MLKEM768, X25519) among `groups`, else the first group.
+    key_share_groups: tuple[NamedGroup, ...] | None = None
     signature_schemes: tuple[SignatureScheme, ...] = DEFAULT_SIGNATURE_SCHEMES
     certificate: CertifiedKey | None = None
     grease: bool = False
@@ -199,6 +200,10 @@ class ClientConfig:
         _validate_common((self.minimum_version, self.maximum_version), self.cipher_suites,
                          self.groups, self.signature_schemes, self.alpn_protocols,
                          self.record_size_limit)
+        if self.key_share_groups is None:
+            shares = tuple(g for g in DEFAULT_KEY_SHARE_GROUPS if g in self.groups)
+            object.__setattr__(self, "key_share_groups", shares or self.groups[:1])
+        assert self.key_share_groups is not None
         for group in self.key_share_groups:
             if group not in self.groups:
                 raise ConfigError(f"key share group {group!r} is not among the enabled groups")

@@ -164,14 +164,23 @@ def _relay(tls: TLSSocket) -> None:
         tls.sendall(stdin.read())
         stdin_open = False
     sock.settimeout(None)
+    conn = tls.conn
     while True:
         for key, _ in sel.select():
             if key.data == "net":
-                data = tls.recv()
-                if not data:
-                    return
-                sys.stdout.buffer.write(data)
-                sys.stdout.flush()
+                # One read of the socket at a time: a record that is not application
+                # data (a ticket, a KeyUpdate) must not make us wait for more.
+                events = conn.receive_data(sock.recv(65536))
+                sock.sendall(conn.data_to_send())
+                for event in events:
+                    if isinstance(event, tlsglass.ApplicationData):
+                        sys.stdout.buffer.write(event.data)
+                        sys.stdout.flush()
+                    elif isinstance(event, tlsglass.ConnectionClosed):
+                        return
+                    elif isinstance(event, tlsglass.ConnectionTruncated):
+                        raise TruncatedError("the server closed the connection without "
+                                             "close_notify")
             elif stdin_open:
                 chunk = os.read(stdin.fileno(), 65536)
                 if chunk:

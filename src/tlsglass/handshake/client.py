@@ -95,7 +95,7 @@ def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list
 def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
     """Build, hook and send the ClientHello (§4.1.2)."""
     key_pairs: dict[int, KeyPair] = {group: config.key_pair_factory(group)
-                                     for group in config.key_share_groups}
+                                     for group in config.key_share_groups or ()}
     shares = tuple(KeyShareEntry(group=g, key_exchange=kp.public_bytes())
                    for g, kp in key_pairs.items())
     suites = [int(s) for s in config.cipher_suites]
