@@ -322,8 +322,6 @@ def _connected_pair() -> tuple[Connection, Connection]:
     return run.client, run.server
 
 
-@pytest.mark.xfail(strict=True, reason="RecordLayer.feed compacts its buffer only when a read "
-                   "ends exactly on a record boundary, so misaligned reads keep every byte")
 def test_receive_buffer_stays_bounded_while_streaming() -> None:
     """5 MB of application data read in 64 KiB + 1 pieces: only one record's worth stays."""
     client, server = _connected_pair()
@@ -345,8 +343,6 @@ def test_receive_buffer_stays_bounded_while_streaming() -> None:
     assert peak < _MB, f"{peak} bytes held while streaming {len(stream)}"
 
 
-@pytest.mark.xfail(strict=True, reason="after close_notify (or EOF) receive_data still appends "
-                   "every byte to the record buffer and never drops it")
 def test_bytes_after_close_notify_are_dropped() -> None:
     """§6.1: data after a closure alert MUST be ignored; it must not pile up either."""
     client, server = _connected_pair()
@@ -363,8 +359,6 @@ def test_bytes_after_close_notify_are_dropped() -> None:
     assert peak < _MB
 
 
-@pytest.mark.xfail(strict=True, reason="the record_size_limit we advertise (RFC 8449) is never "
-                   "applied to incoming records: max_inner_plaintext_in stays 2^14 + 1")
 def test_our_record_size_limit_is_enforced() -> None:
     """RFC 8449 §4: a record larger than the limit we advertised is record_overflow."""
     run = start(record_size_limit=1024)

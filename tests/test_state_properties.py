@@ -542,9 +542,6 @@ def test_change_cipher_spec_between_whole_messages_is_dropped(name: str) -> None
     assert stage.conn.state != "_Error"
 
 
-@pytest.mark.xfail(strict=True, reason="a ChangeCipherSpec record between two fragments of one "
-                   "handshake message is accepted; §5.1 says handshake messages MUST NOT be "
-                   "interleaved with other record types")
 @pytest.mark.parametrize("name", _SPLIT_STAGES)
 def test_change_cipher_spec_inside_a_fragmented_handshake_message(name: str) -> None:
     stage = build(name)

@@ -242,6 +242,8 @@ class Connection:
             self._events.append(ConnectionTruncated())
 
     def _process(self, data: bytes) -> None:
+        if self._peer_closed:
+            return  # §6.1: anything after close_notify (or EOF) is ignored, not kept
         records = self._records
         records.feed(data)
         while not self._peer_closed:
@@ -254,8 +256,11 @@ class Connection:
             self._handle_record(content_type, content)
 
     def _handle_record(self, content_type: int, content: bytes) -> None:
+        if self._hs_in and content_type != _HANDSHAKE:
+            # §5.1: handshake messages must not be interleaved with other record types.
+            raise UnexpectedMessage("a record interrupted a fragmented handshake message")
         if content_type == _APPLICATION_DATA:
-            if not self._state.can_receive_application_data or self._hs_in:
+            if not self._state.can_receive_application_data:
                 raise UnexpectedMessage(f"application data in {self._state.name}")
             self._events.append(ApplicationData(data=content))
         elif content_type == _HANDSHAKE:
@@ -350,6 +355,9 @@ class Connection:
     def set_peer_record_size_limit(self, limit: int) -> None:
         # RFC 8449 §4: in TLS 1.3 the limit counts the content type byte too.
         self._records.max_fragment_out = min(1 << 14, limit - 1)
+
+    def set_own_record_size_limit(self, limit: int) -> None:
+        self._records.max_inner_plaintext_in = min((1 << 14) + 1, limit)
 
     def log_secret(self, label: str, client_random: bytes, secret: Secret) -> None:
         key_log = self.config.key_log

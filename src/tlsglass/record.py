@@ -124,8 +124,9 @@ class RecordLayer:
     # -- incoming -------------------------------------------------------
 
     def feed(self, data: bytes) -> None:
-        if self._pos and self._pos == len(self._buf):
-            self._buf.clear()
+        # Drop what was consumed; what stays is less than one record.
+        if self._pos:
+            del self._buf[: self._pos]
             self._pos = 0
         self._buf += data
 
@@ -147,9 +148,6 @@ class RecordLayer:
         header = bytes(buf[pos : pos + RECORD_HEADER_LEN])
         body = bytes(buf[pos + RECORD_HEADER_LEN : end])
         self._pos = end
-        if end > 65536 and end == len(buf):
-            self._buf.clear()
-            self._pos = 0
         return self._unprotect(content_type, header, body)
 
     def _check_header(self, content_type: int, length: int, major: int) -> None:

@@ -243,6 +243,9 @@ class WaitEE(State):
             if limit.record_size_limit < 64:
                 raise IllegalParameter("record_size_limit below 64 (RFC 8449 §4)")
             out.set_peer_record_size_limit(limit.record_size_limit)
+            own = self.sent.config.record_size_limit
+            if own is not None:  # RFC 8449 §4: negotiated, so ours binds the server too
+                out.set_own_record_size_limit(own)
         return WaitCertCR(sent=self.sent, keys=self.keys, group=self.group,
                           ccs_sent=self.ccs_sent, alpn=alpn)
 

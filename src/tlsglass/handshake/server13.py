@@ -189,8 +189,10 @@ def _encrypted_extensions(config: ServerConfig, offer: Offer, chosen: Plan,
         exts.append(ServerNameAck())
     if offer.record_size_limit is not None:
         # RFC 8449 §4: answer with our own limit, and honour the client's from now on.
-        exts.append(RecordSizeLimit(record_size_limit=config.record_size_limit or 16385))
+        own = config.record_size_limit or 16385
+        exts.append(RecordSizeLimit(record_size_limit=own))
         out.set_peer_record_size_limit(offer.record_size_limit)
+        out.set_own_record_size_limit(own)
     if chosen.alpn is not None:
         exts.append(ALPN(protocol_name_list=(chosen.alpn.encode(),)))
     return tuple(exts)
