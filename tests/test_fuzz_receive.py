@@ -25,7 +25,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from strategies import mutations, uint
-from test_state_properties import STAGE_NAMES, Stage, build, split_records, start
+from test_state_properties import (
+    PLAINTEXT_STAGES,
+    STAGE_NAMES,
+    Stage,
+    build,
+    split_records,
+    start,
+)
 from tlsglass import Connection
 from tlsglass.enums import AlertDescription, ContentType
 from tlsglass.errors import (
@@ -214,7 +221,7 @@ def test_huge_record_length_is_record_overflow_at_once(name: str, content_type: 
 @pytest.mark.parametrize("name", STAGE_NAMES)
 def test_the_header_alone_is_enough_to_refuse_an_oversized_record(name: str) -> None:
     stage = build(name)
-    keyed = name not in ("client:WaitSH", "server:Start", "server:Start(retry)")
+    keyed = name not in PLAINTEXT_STAGES
     limit = MAX_CIPHERTEXT_LEN if keyed else MAX_PLAINTEXT_LEN
     content_type = ContentType.APPLICATION_DATA if keyed else ContentType.HANDSHAKE
     # At the limit the header is fine and the connection waits for the body...
@@ -228,7 +235,7 @@ def test_the_header_alone_is_enough_to_refuse_an_oversized_record(name: str) -> 
 
 
 _KEYED: Final = tuple(n for n in STAGE_NAMES
-                      if n not in ("client:WaitSH", "server:Start", "server:Start(retry)"))
+                      if n not in PLAINTEXT_STAGES)
 
 
 @pytest.mark.parametrize("name", _KEYED)
@@ -258,8 +265,9 @@ def _handshake_header(msg_type: int, length: int) -> bytes:
 
 
 _FIRST_TYPE: Final = {  # a message type each state expects
-    "client:WaitSH": 2, "client:WaitEE": 8, "client:WaitCertCR": 11, "client:WaitCert": 11,
-    "client:WaitCV": 15, "client:WaitFinished": 20, "client:Connected": 4,
+    "client:WaitSH": 2, "client:WaitSH(retry)": 2, "client:WaitEE": 8,
+    "client:WaitCertCR": 11, "client:WaitCert": 11, "client:WaitCV": 15,
+    "client:WaitFinished": 20, "client:Connected": 4,
     "server:Start": 1, "server:Start(retry)": 1, "server:WaitFinished": 20,
     "server:Connected": 24,
 }

@@ -23,7 +23,7 @@ import functools
 import hashlib
 import itertools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import pytest
@@ -49,12 +49,25 @@ from tlsglass.errors import FatalAlertReceived, LocalProtocolError, RemoteProtoc
 from tlsglass.events import AlertReceived, ConnectionClosed
 from tlsglass.record import RecordLayer, RecordProtection
 from tlsglass.wire.alert import Alert
-from tlsglass.wire.extensions import EarlyDataTicket, SignatureAlgorithms
+from tlsglass.wire.extensions import (
+    Cookie,
+    EarlyDataIndication,
+    EarlyDataTicket,
+    KeyShareHelloRetryRequest,
+    PreSharedKeyClientHello,
+    PskIdentity,
+    PskKeyExchangeModes,
+    SignatureAlgorithms,
+    SupportedVersionsServerHello,
+)
 from tlsglass.wire.handshake import (
+    HELLO_RETRY_REQUEST_RANDOM,
     CertificateRequest,
+    ClientHello,
     HandshakeMessage,
     KeyUpdate,
     NewSessionTicket,
+    ServerHello,
     decode_handshake,
     encode_handshake,
 )
@@ -68,6 +81,7 @@ _AD = AlertDescription
 # App. A: what each state expects. The test states it independently of the code.
 EXPECTS: Final[dict[str, frozenset[int]]] = {
     "client:WaitSH": frozenset({_HT.SERVER_HELLO}),
+    "client:WaitSH(retry)": frozenset({_HT.SERVER_HELLO}),
     "client:WaitEE": frozenset({_HT.ENCRYPTED_EXTENSIONS}),
     "client:WaitCertCR": frozenset({_HT.CERTIFICATE, _HT.CERTIFICATE_REQUEST}),
     "client:WaitCert": frozenset({_HT.CERTIFICATE}),
@@ -270,10 +284,16 @@ _CLIENT_ENCRYPTED_STEPS: Final = ("client:WaitEE", "client:WaitCertCR", "client:
 
 
 def client_stage(name: str) -> Stage:
-    run = start()
+    run = start(retry=name == "client:WaitSH(retry)")
     client, server = run.client, run.server
     client.start_handshake()
     server.receive_data(client.data_to_send())
+    if name == "client:WaitSH(retry)":
+        client.receive_data(server.data_to_send())  # HelloRetryRequest (and CCS)
+        server.receive_data(client.data_to_send())  # (CCS and) the second ClientHello
+        hello = next(r for r in split_records(server.data_to_send())
+                     if r[0] == ContentType.HANDSHAKE)
+        return Stage(name, client, Sealer(), Opener(), decode(hello[5:]))
     records = split_records(server.data_to_send())
     plain = [r for r in records if r[0] != ContentType.APPLICATION_DATA]
     sealed = [r for r in records if r[0] == ContentType.APPLICATION_DATA]
@@ -450,6 +470,8 @@ def test_damaged_real_message(name: str, data: st.DataObject) -> None:
 # the peer's Finished; anywhere else it is unexpected_message.
 _CCS_ALLOWED: Final = frozenset(STAGE_NAMES) - {"client:Connected", "server:Connected",
                                                 "server:Start"}
+PLAINTEXT_STAGES: Final = ("client:WaitSH", "client:WaitSH(retry)", "server:Start",
+                            "server:Start(retry)")
 
 
 @pytest.mark.parametrize("name", STAGE_NAMES)
@@ -551,3 +573,115 @@ def test_change_cipher_spec_inside_a_fragmented_handshake_message(name: str) -> 
         stage.conn.receive_data(data)
     assert info.value.alert == _AD.UNEXPECTED_MESSAGE
     assert_failed_with(stage, _AD.UNEXPECTED_MESSAGE)
+
+
+# -- §5.1: a message that precedes a key change must end its record ---------------------------
+
+# (stage, a message after which the reader's key changes)
+_KEY_CHANGES: Final = ("client:WaitSH", "client:WaitSH(retry)", "client:WaitFinished",
+                       "client:Connected", "server:Start", "server:Start(retry)",
+                       "server:WaitFinished", "server:Connected")
+
+
+@pytest.mark.parametrize("name", _KEY_CHANGES)
+def test_message_before_a_key_change_must_end_its_record(name: str) -> None:
+    stage = build(name)
+    real = stage.real_next
+    if name == "client:Connected":
+        real = KeyUpdate(request_update=0)
+    # A valid message, then the first byte of another one in the same record.
+    with pytest.raises(RemoteProtocolError) as info:
+        stage.conn.receive_data(stage.peer.handshake(encode_handshake(real) + b"\x18"))
+    assert info.value.alert == _AD.UNEXPECTED_MESSAGE
+    assert stage.conn.state == "_Error"
+    assert stage.conn.data_to_send()  # the alert (after whatever the message produced)
+    with pytest.raises(LocalProtocolError):
+        stage.conn.receive_data(_CCS)
+
+
+@pytest.mark.xfail(strict=True, reason="after close() a peer's KeyUpdate(update_requested) still "
+                   "makes us send a KeyUpdate, after our close_notify (§6.1), though "
+                   "Connection.key_update() itself refuses once closed")
+@pytest.mark.parametrize("name", ("client:Connected", "server:Connected"))
+def test_nothing_is_sent_after_our_close_notify(name: str) -> None:
+    stage = build(name)
+    stage.conn.close()
+    assert stage.ours.records(stage.conn.data_to_send()) == [
+        (ContentType.ALERT, Alert(level=AlertLevel.WARNING,
+                                  description=_AD.CLOSE_NOTIFY).to_bytes())]
+    stage.conn.receive_data(stage.peer.handshake(encode_handshake(KeyUpdate(request_update=1))))
+    assert stage.conn.data_to_send() == b""
+
+
+def _hello_retry_request_for(stage: Stage) -> ServerHello:
+    """A valid HelloRetryRequest answering the ClientHello this client sent (§4.1.4)."""
+    sent = stage.real_next  # the real ServerHello echoes what the ClientHello offered
+    assert isinstance(sent, ServerHello)
+    return ServerHello(random=HELLO_RETRY_REQUEST_RANDOM,
+                       legacy_session_id_echo=sent.legacy_session_id_echo,
+                       cipher_suite=sent.cipher_suite,
+                       extensions=(SupportedVersionsServerHello(selected_version=0x0304),
+                                   KeyShareHelloRetryRequest(selected_group=NamedGroup.SECP256R1),
+                                   Cookie(cookie=b"opaque cookie")))
+
+
+def test_a_valid_hello_retry_request_is_answered() -> None:
+    stage = build("client:WaitSH")
+    send_handshake(stage, encode_handshake(_hello_retry_request_for(stage)))
+    assert stage.conn.state == "WaitSH"
+    second = [r for r in split_records(stage.conn.data_to_send())
+              if r[0] == ContentType.HANDSHAKE]
+    assert len(second) == 1 and second[0][5] == _HT.CLIENT_HELLO
+
+
+@STATES
+@given(data=st.data())
+def test_near_misses_of_a_hello_retry_request(data: st.DataObject) -> None:
+    stage = build("client:WaitSH")
+    hrr = data.draw(_variants(_hello_retry_request_for(stage)), label="variant")
+    send_handshake(stage, encode_handshake(hrr))
+
+
+# -- pre_shared_key and early_data offers, which this server does not take up ------------------
+
+_PSK_OFFER: Final = PreSharedKeyClientHello(
+    identities=(PskIdentity(identity=b"a ticket from elsewhere", obfuscated_ticket_age=1),),
+    binders=(bytes(32),))
+
+
+@pytest.mark.xfail(strict=True, reason="a ClientHello with pre_shared_key but no "
+                   "psk_key_exchange_modes is accepted; §4.2.9 says the server MUST abort")
+def test_pre_shared_key_without_psk_modes_is_refused() -> None:
+    stage = build("server:Start")
+    hello = stage.real_next
+    assert isinstance(hello, ClientHello)
+    exts = tuple(e for e in hello.extensions if not isinstance(e, PskKeyExchangeModes))
+    with pytest.raises(RemoteProtocolError) as info:
+        stage.conn.receive_data(stage.peer.handshake(encode_handshake(
+            replace(hello, extensions=(*exts, _PSK_OFFER)))))
+    assert info.value.alert in (_AD.MISSING_EXTENSION, _AD.ILLEGAL_PARAMETER)
+    assert_failed_with(stage, info.value.alert)
+
+
+def _offer_early_data(hello: ClientHello) -> ClientHello:
+    # What a client resuming with 0-RTT sends: early_data, and pre_shared_key last (§4.2.11).
+    return replace(hello, extensions=(*hello.extensions, EarlyDataIndication(), _PSK_OFFER))
+
+
+@pytest.mark.xfail(strict=True, reason="0-RTT records after a ClientHello offering early_data "
+                   "are not skipped: the server fails with bad_record_mac instead of discarding "
+                   "records that do not deprotect under the handshake key (§4.2.10)")
+def test_rejected_early_data_is_skipped() -> None:
+    run = start(hello_hook=_offer_early_data)
+    client, server = run.client, run.server
+    client.start_handshake()
+    # 0-RTT application data under a key this server never derives, right after the hello.
+    early = b"".join(_record(ContentType.APPLICATION_DATA, bytes([i]) * 40) for i in range(3))
+    server.receive_data(client.data_to_send() + early)
+    client.receive_data(server.data_to_send())
+    server.receive_data(client.data_to_send())
+    assert client.handshake_complete and server.handshake_complete
+
+
+def _record(content_type: int, body: bytes) -> bytes:
+    return bytes([content_type, 3, 3]) + len(body).to_bytes(2, "big") + body

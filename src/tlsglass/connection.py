@@ -138,6 +138,8 @@ class Connection:
             raise LocalProtocolError(f"cannot send application data in {self._state.name}")
         if self._local_closed:
             raise LocalProtocolError("cannot send application data after close()")
+        if not data:
+            return  # an empty record says nothing; do not send one
         self._flush_handshake()
         self._out.append(self._records.protect(_APPLICATION_DATA, bytes(data)))
         write = self._records.write
@@ -173,6 +175,16 @@ class Connection:
     @property
     def state(self) -> str:
         return self._state.name
+
+    @property
+    def started(self) -> bool:
+        """False only for a client whose start_handshake() has not been called yet."""
+        return not isinstance(self._state, _Idle)
+
+    @property
+    def failed(self) -> bool:
+        """Whether a fatal error ended the connection (it stays failed)."""
+        return isinstance(self._state, _Error)
 
     @property
     def handshake_complete(self) -> bool:

@@ -203,14 +203,13 @@ class _Pump:
         return bool(data)
 
     async def handshake_done(self) -> HandshakeComplete:
-        if self.conn.role == "client" and self.conn.state == "_Idle":
+        if not self.conn.started:
             self.conn.start_handshake()
         self.send_pending()
         self.task = self.loop.create_task(self._run(), name=f"tlsglass pump {self.conn!r}")
         await self.settled.wait()
         if self.handshake is None:
-            assert self.error is not None
-            raise self.error
+            raise self.error or ConnectionAbortedError("the handshake was abandoned")
         return self.handshake
 
     async def _run(self) -> None:
@@ -260,7 +259,9 @@ class _Pump:
                 self.plain._end(None)
                 return False
             elif isinstance(event, ConnectionTruncated):
-                raise TruncatedError("the peer closed the connection without close_notify")
+                during = " during the handshake" if self.handshake is None else ""
+                raise TruncatedError(f"the peer closed the connection{during} without "
+                                     "close_notify")
         return True
 
     def fail(self, error: Exception) -> None:

@@ -91,7 +91,7 @@ class TLSSocket:
 
     def do_handshake(self) -> HandshakeComplete:
         with self._guard():
-            if self.conn.role == "client" and self.conn.state == "_Idle":
+            if not self.conn.started:
                 self.conn.start_handshake()
                 self._flush()
             while self.handshake is None:
