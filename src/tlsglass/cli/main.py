@@ -29,7 +29,14 @@ from tlsglass import (
 )
 from tlsglass.ca import ThrowawayCA
 from tlsglass.enums import AlertDescription, SignatureScheme, describe
-from tlsglass.io import KeyLogFile, TLSSocket, TruncatedError, connect, wrap_server
+from tlsglass.io import (
+    KeyLogFile,
+    TLSSocket,
+    TruncatedError,
+    connect,
+    key_log_from_environment,
+    wrap_server,
+)
 from tlsglass.observe import MessageTrace, TraceRecord
 from tlsglass.wire import ALPN, ClientHello, SignatureAlgorithms, SupportedGroups, find
 
@@ -65,6 +72,8 @@ def _common_options(config: dict[str, object], args: argparse.Namespace) -> None
         config["maximum_version"] = _VERSIONS[args.max_version]
     if args.keylog:
         config["key_log"] = KeyLogFile(args.keylog)
+    elif (from_env := key_log_from_environment()) is not None:
+        config["key_log"] = from_env  # SSLKEYLOGFILE set for this command: the user asked
 
 
 def _describe_session(tls: TLSSocket, verified: bool) -> list[str]:

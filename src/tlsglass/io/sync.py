@@ -12,11 +12,13 @@ quacks like one), not only TCP. It is not thread-safe: concurrent use raises.
 
 from __future__ import annotations
 
+import io
 import socket
 import threading
 from collections.abc import Callable
 from typing import Protocol
 
+import tlsglass
 from tlsglass import (
     ApplicationData,
     ClientConfig,
@@ -43,6 +45,26 @@ class Transport(Protocol):
     def recv(self, bufsize: int, /) -> bytes: ...
 
     def close(self) -> None: ...
+
+
+class _RawTLS(io.RawIOBase):
+    """The raw layer under makefile(): reads and writes plaintext through a TLSSocket."""
+
+    def __init__(self, tls: TLSSocket) -> None:
+        self._tls = tls
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        return self._tls.recv_into(buffer)
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self._tls.sendall(bytes(data))
+        return len(data)
 
 
 class TLSSocket:
@@ -115,6 +137,52 @@ class TLSSocket:
             out = bytes(self._plaintext[:bufsize])
             del self._plaintext[:bufsize]
             return out
+
+    def recv_into(self, buffer: bytearray | memoryview, nbytes: int = 0) -> int:
+        """Like socket.recv_into: fill `buffer` with up to nbytes (0: its size)."""
+        view = memoryview(buffer).cast("B")
+        data = self.recv(nbytes or len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def makefile(self, mode: str = "rb", buffering: int | None = None) -> io.BufferedIOBase:
+        """A binary file object over this stream ("rb", "wb" or "rwb")."""
+        raw = _RawTLS(self)
+        size = buffering if buffering and buffering > 0 else io.DEFAULT_BUFFER_SIZE
+        if "r" in mode and "w" in mode:
+            return io.BufferedRWPair(raw, raw, size)  # type: ignore[type-var]
+        if "w" in mode:
+            return io.BufferedWriter(raw, size)  # type: ignore[type-var]
+        return io.BufferedReader(raw, size)
+
+    def shutdown(self, how: int = socket.SHUT_WR) -> None:
+        """Send close_notify (we will write no more); reading goes on until the peer's."""
+        with self._guard():
+            self.conn.close()
+            self._flush()
+        if how == socket.SHUT_RDWR and isinstance(self.transport, socket.socket):
+            self.transport.shutdown(how)
+
+    def getpeercert(self) -> dict[str, object] | None:
+        """The peer's leaf certificate in the shape of ssl.SSLSocket.getpeercert()."""
+        chain = self.conn.peer_certificates
+        if not chain:
+            return None
+        leaf = chain[0]
+        return {
+            "subject": leaf.subject,
+            "issuer": leaf.issuer,
+            "serialNumber": f"{leaf.serial_number:X}",
+            "notBefore": leaf.not_before.strftime("%b %d %H:%M:%S %Y GMT"),
+            "notAfter": leaf.not_after.strftime("%b %d %H:%M:%S %Y GMT"),
+            "subjectAltName": tuple(("DNS", n) for n in leaf.dns_names)
+            + tuple(("IP Address", a) for a in leaf.ip_addresses),
+            "sha256": leaf.sha256_fingerprint,
+        }
+
+    def peer_certificates(self) -> tuple[tlsglass.Certificate, ...]:
+        """The whole chain the peer sent, leaf first."""
+        return self.conn.peer_certificates
 
     def key_update(self, request_peer: bool = True) -> None:
         with self._guard():
