@@ -599,9 +599,6 @@ def test_message_before_a_key_change_must_end_its_record(name: str) -> None:
         stage.conn.receive_data(_CCS)
 
 
-@pytest.mark.xfail(strict=True, reason="after close() a peer's KeyUpdate(update_requested) still "
-                   "makes us send a KeyUpdate, after our close_notify (§6.1), though "
-                   "Connection.key_update() itself refuses once closed")
 @pytest.mark.parametrize("name", ("client:Connected", "server:Connected"))
 def test_nothing_is_sent_after_our_close_notify(name: str) -> None:
     stage = build(name)
@@ -649,8 +646,6 @@ _PSK_OFFER: Final = PreSharedKeyClientHello(
     binders=(bytes(32),))
 
 
-@pytest.mark.xfail(strict=True, reason="a ClientHello with pre_shared_key but no "
-                   "psk_key_exchange_modes is accepted; §4.2.9 says the server MUST abort")
 def test_pre_shared_key_without_psk_modes_is_refused() -> None:
     stage = build("server:Start")
     hello = stage.real_next
@@ -668,9 +663,6 @@ def _offer_early_data(hello: ClientHello) -> ClientHello:
     return replace(hello, extensions=(*hello.extensions, EarlyDataIndication(), _PSK_OFFER))
 
 
-@pytest.mark.xfail(strict=True, reason="0-RTT records after a ClientHello offering early_data "
-                   "are not skipped: the server fails with bad_record_mac instead of discarding "
-                   "records that do not deprotect under the handshake key (§4.2.10)")
 def test_rejected_early_data_is_skipped() -> None:
     run = start(hello_hook=_offer_early_data)
     client, server = run.client, run.server

@@ -368,6 +368,13 @@ class Connection:
         # RFC 8449 §4: in TLS 1.3 the limit counts the content type byte too.
         self._records.max_fragment_out = min(1 << 14, limit - 1)
 
+    def skip_rejected_early_data(self, budget: int) -> None:
+        self._records.early_data_skip = budget
+
+    @property
+    def write_closed(self) -> bool:
+        return self._local_closed
+
     def set_own_record_size_limit(self, limit: int) -> None:
         self._records.max_inner_plaintext_in = min((1 << 14) + 1, limit)
 

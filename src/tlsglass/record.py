@@ -81,9 +81,12 @@ class RecordProtection:
         return header + self._aead.seal(self._nonce(), inner, header)
 
     def open(self, header: bytes, body: bytes) -> bytes:
-        inner = self._aead.open(self._nonce(), body, header)
+        nonce = (self._iv ^ self.seq).to_bytes(12, "big")
+        inner = self._aead.open(nonce, body, header)
         if inner is None:
+            # The sequence number stays: a skipped 0-RTT record (§4.2.10) used none.
             raise BadRecordMac(f"record did not authenticate under {self.label}")
+        self.seq += 1
         return inner
 
     @property
@@ -97,6 +100,7 @@ class RecordLayer:
     __slots__ = (
         "_buf",
         "_pos",
+        "early_data_skip",
         "max_fragment_out",
         "max_inner_plaintext_in",
         "padding",
@@ -120,6 +124,8 @@ class RecordLayer:
         # A peer that fails before it has our keys can only alert in plaintext; during
         # the handshake we read such an alert rather than bury it under our own.
         self.plaintext_alerts = True
+        # §4.2.10: bytes of rejected 0-RTT data a server may still discard.
+        self.early_data_skip = 0
 
     # -- incoming -------------------------------------------------------
 
@@ -136,19 +142,40 @@ class RecordLayer:
 
     def next_record(self) -> tuple[int, bytes] | None:
         """The next (content type, content) once a whole record is here, else None."""
-        buf, pos = self._buf, self._pos
-        if len(buf) - pos < RECORD_HEADER_LEN:
-            return None
-        content_type = buf[pos]
-        length = (buf[pos + 3] << 8) | buf[pos + 4]
-        self._check_header(content_type, length, buf[pos + 1])
-        end = pos + RECORD_HEADER_LEN + length
-        if len(buf) < end:
-            return None
-        header = bytes(buf[pos : pos + RECORD_HEADER_LEN])
-        body = bytes(buf[pos + RECORD_HEADER_LEN : end])
-        self._pos = end
-        return self._unprotect(content_type, header, body)
+        while True:
+            buf, pos = self._buf, self._pos
+            if len(buf) - pos < RECORD_HEADER_LEN:
+                return None
+            content_type = buf[pos]
+            length = (buf[pos + 3] << 8) | buf[pos + 4]
+            self._check_header(content_type, length, buf[pos + 1])
+            end = pos + RECORD_HEADER_LEN + length
+            if len(buf) < end:
+                return None
+            header = bytes(buf[pos : pos + RECORD_HEADER_LEN])
+            body = bytes(buf[pos + RECORD_HEADER_LEN : end])
+            self._pos = end
+            if not (self.early_data_skip and content_type == _APPLICATION_DATA):
+                return self._unprotect(content_type, header, body)
+            inner = self._open_or_skip(header, body)
+            if inner is not None:
+                return self._split(inner)
+
+    def _open_or_skip(self, header: bytes, body: bytes) -> bytes | None:
+        """§4.2.10: discard 0-RTT records we rejected, within the budget; None if skipped."""
+        if self.read is not None:
+            try:
+                inner = self.read.open(header, body)
+            except BadRecordMac:
+                pass
+            else:
+                self.early_data_skip = 0  # the client's real flight has begun
+                return inner
+        size = max(0, len(body) - _TAG_LEN - 1)  # the early data itself, roughly
+        if size > self.early_data_skip:
+            raise BadRecordMac("more rejected early data than max_early_data_size allows")
+        self.early_data_skip -= size or 1
+        return None
 
     def _check_header(self, content_type: int, length: int, major: int) -> None:
         if content_type not in _KNOWN_TYPES:
@@ -172,7 +199,9 @@ class RecordLayer:
                 f"unprotected {ContentType(content_type).name} record after keys were set")
         if len(body) < _TAG_LEN + 1:
             raise BadRecordMac("protected record too short to hold a tag")
-        inner = read.open(header, body)
+        return self._split(read.open(header, body))
+
+    def _split(self, inner: bytes) -> tuple[int, bytes]:
         if len(inner) > self.max_inner_plaintext_in:
             raise RecordOverflow(f"decrypted record of {len(inner)} bytes exceeds the limit")
         real_type, content = split_inner_plaintext(inner)

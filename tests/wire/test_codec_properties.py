@@ -156,7 +156,7 @@ def test_hello_without_extensions_has_no_block(msg: HandshakeMessage) -> None:
         assert int.from_bytes(full[len(bare) : len(bare) + 2], "big") == len(full) - len(bare) - 2
     else:
         assert full == bare
-    # A block that is present must not be empty: extensions<8..2^16-1> (RFC 8446 §4.1.2).
+    # A block that is present must not be empty (RFC 8446 §4.1.2, §4.1.3).
     with pytest.raises(DecodeError):
         decode_handshake(msg.msg_type, bare + b"\x00\x00")
 

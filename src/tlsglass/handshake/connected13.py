@@ -73,7 +73,7 @@ class Connected(State):
             raise IllegalParameter(f"KeyUpdate request_update {msg.request_update}")  # §4.6.3
         state = self._next_read(out)
         out.emit(KeyUpdated(direction="read", requested_by_peer=False))
-        if msg.request_update == KeyUpdateRequest.UPDATE_REQUESTED:
+        if msg.request_update == KeyUpdateRequest.UPDATE_REQUESTED and not out.write_closed:
             state = state.send_key_update(out, request_peer=False, requested_by_peer=True)
         return state
 

@@ -46,6 +46,7 @@ from tlsglass.wire.extensions import (
     SupportedGroups,
     SupportedVersionsClientHello,
     find,
+    find_raw,
 )
 from tlsglass.wire.handshake import ClientHello
 
@@ -96,6 +97,9 @@ def _check_psk_last(hello: ClientHello) -> None:
 def read_offer(config: ServerConfig, hello: ClientHello) -> Offer:
     """Check a ClientHello (§4.1.2) and decide that TLS 1.3 will be spoken."""
     _check_psk_last(hello)
+    if find_raw(hello.extensions, ExtensionType.PRE_SHARED_KEY) is not None and find_raw(
+            hello.extensions, ExtensionType.PSK_KEY_EXCHANGE_MODES) is None:
+        raise MissingExtension("pre_shared_key offered without psk_key_exchange_modes (§4.2.9)")
     supported = find(hello.extensions, SupportedVersionsClientHello)
     versions = supported.values if supported is not None else ()
     if ProtocolVersion.TLS1_3 not in versions:

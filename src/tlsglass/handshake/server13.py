@@ -102,6 +102,7 @@ class Start(State):
                              legacy_session_id_echo=offer.hello.legacy_session_id,
                              cipher_suite=chosen.suite.suite, extensions=tuple(exts)))
         out.transcript.restart_after_hello_retry(chosen.suite.hash_name)
+        _reject_early_data(offer, out)
         if offer.compatibility_mode:
             out.send_change_cipher_spec()  # App. D.4: after the first server message
         retry = Retry(first_hello=offer.hello, cipher_suite=chosen.suite.suite,
@@ -149,6 +150,7 @@ def _first_flight(config: ServerConfig, offer: Offer, chosen: Plan, out: Output,
     if offer.compatibility_mode and not ccs_sent:
         out.send_change_cipher_spec()
     keys = _handshake_keys(offer, suite, shared, out)
+    _reject_early_data(offer, out)
     out.send(EncryptedExtensions(extensions=_encrypted_extensions(config, offer, chosen, out)))
     out.send(Certificate(certificate_list=tuple(CertificateEntry(cert_data=c.der)
                                                 for c in chosen.certified.chain)))
@@ -159,6 +161,18 @@ def _first_flight(config: ServerConfig, offer: Offer, chosen: Plan, out: Output,
     out.send(Finished(verify_data=finished_verify_data(
         suite.hash_name, keys.server_handshake_secret, out.transcript.digest())))
     return _after_server_finished(offer, chosen, keys, out)
+
+
+# What we discard of a client's 0-RTT data when we turn it down (OpenSSL's default
+# max_early_data_size). Early data is accepted only with resumption, which this
+# server does not offer yet, so any that arrives is rejected.
+REJECTED_EARLY_DATA_LIMIT = 1 << 14
+
+
+def _reject_early_data(offer: Offer, out: Output) -> None:
+    """§4.2.10: no early_data in EncryptedExtensions, and skip what the client sent."""
+    if find_raw(offer.hello.extensions, ExtensionType.EARLY_DATA) is not None:
+        out.skip_rejected_early_data(REJECTED_EARLY_DATA_LIMIT)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
