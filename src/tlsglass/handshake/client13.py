@@ -42,8 +42,9 @@ from tlsglass.events import HandshakeComplete
 from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
 from tlsglass.handshake.client import ClientHelloSent
 from tlsglass.handshake.connected13 import ClientConnected, certificate_verify_content
+from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.negotiate import names, select_signature_scheme
-from tlsglass.keyschedule import EarlySecret, HandshakeSecret, finished_verify_data, verify_finished
+from tlsglass.keyschedule import finished_verify_data, verify_finished
 from tlsglass.wire.extensions import (
     ALPN,
     Cookie,
@@ -73,16 +74,6 @@ from tlsglass.x509 import Certificate as X509Certificate
 from tlsglass.x509 import VerifiedChain, verify_server_chain
 
 __all__ = ["WaitCV", "WaitCert", "WaitCertCR", "WaitEE", "WaitFinished", "WaitSH"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Keys:
-    """What the client has derived once the ServerHello is in."""
-
-    suite: SuiteInfo
-    handshake_secret: HandshakeSecret = field(repr=False)
-    client_handshake_secret: Secret = field(repr=False)
-    server_handshake_secret: Secret = field(repr=False)
 
 
 def _check_unsolicited(exts: tuple[Extension, ...], offered: frozenset[int]) -> None:
@@ -207,20 +198,13 @@ class WaitSH(State):
 
 
 def _handshake_keys(sent: ClientHelloSent, suite: SuiteInfo, shared: bytes,
-                    out: Output) -> Keys:
+                    out: Output) -> HandshakeKeys:
     out.transcript.choose_hash(suite.hash_name)
-    transcript_hash = out.transcript.digest()
-    hs = EarlySecret.start(suite.hash_name).handshake_secret(shared)
-    client_secret = hs.client_handshake_traffic_secret(transcript_hash)
-    server_secret = hs.server_handshake_traffic_secret(transcript_hash)
-    random = sent.hello.random
-    out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", random, client_secret)
-    out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", random, server_secret)
-    out.install_read_key(suite, server_secret, "handshake")
+    keys = handshake_keys(suite, shared, sent.hello.random, out)
+    out.install_read_key(suite, keys.server_handshake_secret, "handshake")
     # From here our alerts, too, go under the handshake key (§5.1 forbids plaintext).
-    out.install_write_key(suite, client_secret, "handshake")
-    return Keys(suite=suite, handshake_secret=hs, client_handshake_secret=client_secret,
-                server_handshake_secret=server_secret)
+    out.install_write_key(suite, keys.client_handshake_secret, "handshake")
+    return keys
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -230,7 +214,7 @@ class WaitEE(State):
     expects: ClassVar[frozenset[HandshakeType]] = frozenset(
         {HandshakeType.ENCRYPTED_EXTENSIONS})
     sent: ClientHelloSent
-    keys: Keys
+    keys: HandshakeKeys
     group: int
     ccs_sent: bool
 
@@ -271,7 +255,7 @@ class WaitCertCR(State):
     expects: ClassVar[frozenset[HandshakeType]] = frozenset(
         {HandshakeType.CERTIFICATE, HandshakeType.CERTIFICATE_REQUEST})
     sent: ClientHelloSent
-    keys: Keys
+    keys: HandshakeKeys
     group: int
     ccs_sent: bool
     alpn: str | None
@@ -356,7 +340,7 @@ class WaitFinished(State):
 
     expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})
     sent: ClientHelloSent
-    keys: Keys
+    keys: HandshakeKeys
     group: int
     ccs_sent: bool
     alpn: str | None
@@ -374,20 +358,13 @@ class WaitFinished(State):
         if not verify_finished(suite.hash_name, keys.server_handshake_secret,
                                out.transcript.digest_before_last(), msg.verify_data):
             raise DecryptError("server Finished does not match the transcript (§4.4.4)")
-        transcript_hash = out.transcript.digest()
-        master = keys.handshake_secret.master_secret()
-        client_app = master.client_application_traffic_secret_0(transcript_hash)
-        server_app = master.server_application_traffic_secret_0(transcript_hash)
-        exporter = master.exporter_master_secret(transcript_hash)
-        random = self.sent.hello.random
-        out.log_secret("SERVER_TRAFFIC_SECRET_0", random, server_app)
-        out.log_secret("CLIENT_TRAFFIC_SECRET_0", random, client_app)
-        out.log_secret("EXPORTER_SECRET", random, exporter)
-        out.install_read_key(suite, server_app, "application")
+        app = application_secrets(keys, self.sent.hello.random, out)
+        out.install_read_key(suite, app.server, "application")
         self._second_flight(out)
-        resumption = master.resumption_master_secret(out.transcript.digest())
-        out.install_write_key(suite, client_app, "application")
-        return self._complete(out, client_app, server_app, exporter, resumption)
+        resumption = keys.handshake_secret.master_secret().resumption_master_secret(
+            out.transcript.digest())
+        out.install_write_key(suite, app.client, "application")
+        return self._complete(out, app.client, app.server, app.exporter, resumption)
 
     def _second_flight(self, out: Output) -> None:
         keys = self.keys

@@ -21,8 +21,9 @@ from tlsglass.errors import DecodeError, DecryptError, IllegalParameter
 from tlsglass.events import HandshakeComplete
 from tlsglass.handshake.base import Negotiated, Output, State
 from tlsglass.handshake.connected13 import Connected, certificate_verify_content
+from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.server import Offer, Plan, plan, read_offer
-from tlsglass.keyschedule import EarlySecret, HandshakeSecret, finished_verify_data, verify_finished
+from tlsglass.keyschedule import finished_verify_data, verify_finished
 from tlsglass.wire.extensions import (
     ALPN,
     Cookie,
@@ -175,25 +176,11 @@ def _reject_early_data(offer: Offer, out: Output) -> None:
         out.skip_rejected_early_data(REJECTED_EARLY_DATA_LIMIT)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ServerKeys:
-    suite: SuiteInfo
-    handshake_secret: HandshakeSecret = field(repr=False)
-    client_handshake_secret: Secret = field(repr=False)
-    server_handshake_secret: Secret = field(repr=False)
-
-
-def _handshake_keys(offer: Offer, suite: SuiteInfo, shared: bytes, out: Output) -> ServerKeys:
-    transcript_hash = out.transcript.digest()
-    hs = EarlySecret.start(suite.hash_name).handshake_secret(shared)
-    client_secret = hs.client_handshake_traffic_secret(transcript_hash)
-    server_secret = hs.server_handshake_traffic_secret(transcript_hash)
-    out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", offer.hello.random, client_secret)
-    out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", offer.hello.random, server_secret)
-    out.install_write_key(suite, server_secret, "handshake")
-    out.install_read_key(suite, client_secret, "handshake")
-    return ServerKeys(suite=suite, handshake_secret=hs, client_handshake_secret=client_secret,
-                      server_handshake_secret=server_secret)
+def _handshake_keys(offer: Offer, suite: SuiteInfo, shared: bytes, out: Output) -> HandshakeKeys:
+    keys = handshake_keys(suite, shared, offer.hello.random, out)
+    out.install_write_key(suite, keys.server_handshake_secret, "handshake")
+    out.install_read_key(suite, keys.client_handshake_secret, "handshake")
+    return keys
 
 
 def _encrypted_extensions(config: ServerConfig, offer: Offer, chosen: Plan,
@@ -212,25 +199,19 @@ def _encrypted_extensions(config: ServerConfig, offer: Offer, chosen: Plan,
     return tuple(exts)
 
 
-def _after_server_finished(offer: Offer, chosen: Plan, keys: ServerKeys, out: Output) -> State:
-    transcript_hash = out.transcript.digest()
-    master = keys.handshake_secret.master_secret()
-    client_app = master.client_application_traffic_secret_0(transcript_hash)
-    server_app = master.server_application_traffic_secret_0(transcript_hash)
-    exporter = master.exporter_master_secret(transcript_hash)
+def _after_server_finished(offer: Offer, chosen: Plan, keys: HandshakeKeys,
+                           out: Output) -> State:
     random = offer.hello.random
-    out.log_secret("SERVER_TRAFFIC_SECRET_0", random, server_app)
-    out.log_secret("CLIENT_TRAFFIC_SECRET_0", random, client_app)
-    out.log_secret("EXPORTER_SECRET", random, exporter)
-    out.install_write_key(keys.suite, server_app, "application")
+    app = application_secrets(keys, random, out)
+    out.install_write_key(keys.suite, app.server, "application")
     assert chosen.share is not None
     negotiated = Negotiated(version=ProtocolVersion.TLS1_3, cipher_suite=keys.suite.suite,
                             group=chosen.share.group, signature_scheme=chosen.signature_scheme,
                             alpn_protocol=chosen.alpn, server_name=offer.server_name,
                             client_random=random)
     out.update(negotiated)
-    return WaitFinished(keys=keys, negotiated=negotiated, client_app=client_app,
-                        server_app=server_app, exporter=exporter)
+    return WaitFinished(keys=keys, negotiated=negotiated, client_app=app.client,
+                        server_app=app.server, exporter=app.exporter)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -238,7 +219,7 @@ class WaitFinished(State):
     """WAIT_FINISHED: the client's Finished proves it saw the same handshake."""
 
     expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})
-    keys: ServerKeys
+    keys: HandshakeKeys
     negotiated: Negotiated
     client_app: Secret = field(repr=False)
     server_app: Secret = field(repr=False)
