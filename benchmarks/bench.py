@@ -1,20 +1,27 @@
 """tlsglass against Python's ssl (OpenSSL): handshakes per second and bulk throughput.
 
-    .venv/bin/python benchmarks/bench.py            # ~1 minute
-    .venv/bin/python benchmarks/bench.py --quick    # ~10 seconds
+    .venv/bin/python benchmarks/bench.py                      # ~45 seconds
+    .venv/bin/python benchmarks/bench.py --quick              # ~10 seconds
+    .venv/bin/python benchmarks/bench.py --profile handshake  # cProfile of tlsglass only
+    .venv/bin/python benchmarks/bench.py --profile bulk
 
 Both stacks run client and server in one process with no sockets: tlsglass as two
-`Connection`s shuttling bytes, ssl as two `SSLObject`s over `MemoryBIO` pairs, with
-the same certificates (a P-256 CA; P-256 and RSA-2048 leaves for "localhost"), the
-client verifying the chain and the name, TLS 1.3 only, X25519.
+`Connection`s shuttling bytes, ssl as two `SSLObject`s over `MemoryBIO` pairs. They
+use the same certificates (a P-256 CA; P-256 and RSA-2048 leaves for "localhost",
+written as PEM files for ssl), the client verifies the chain and the name, TLS 1.3
+only, X25519, and neither server sends a NewSessionTicket.
 
 Python's ssl cannot choose TLS 1.3 cipher suites (`set_ciphers` is TLS 1.2 only),
-so each ssl measurement runs in a worker subprocess started with `OPENSSL_CONF`
-pointing at a throwaway config whose `Ciphersuites =` line names the one suite
-(and `Groups = X25519`); the worker reports which suite was in fact negotiated.
-tlsglass runs in this process. Rounds alternate, tlsglass then ssl, for every
-metric in turn, so machine noise falls on both alike; each round runs for a fixed
-time and the table shows medians. A ratio is the median of the per-round ratios.
+so the measuring happens in worker subprocesses, one per suite, each started with
+`OPENSSL_CONF` pointing at a throwaway config whose `Ciphersuites =` line names that
+suite (and `Groups = X25519`); the header shows what each worker in fact negotiated.
+Both stacks run in the same worker, in slices of 25 ms that alternate between
+them, so machine noise falls on both alike; this process only orchestrates.
+
+In each round a stack times every operation (a handshake, or a record averaged over
+a batch of 16) and keeps the median, which a burst of noise barely moves. The table
+shows the median over rounds; each ratio is the median of the per-round ratios,
+with their range beside it.
 
 The structure of a run (metrics, rounds, order) is fixed; the numbers are not,
 and nothing here asserts a timing (STYLE convention 15).
@@ -23,10 +30,12 @@ and nothing here asserts a timing (STYLE convention 15).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime
 import json
 import os
 import platform
+import pstats
 import ssl
 import statistics
 import subprocess
@@ -36,7 +45,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import Any, Final
 
 import cryptography
 from cryptography import x509
@@ -56,19 +65,21 @@ from tlsglass import (
 )
 
 RECORD: Final = 16 * 1024
+BATCH: Final = 16  # records timed together; the per-record time is the batch's / BATCH
+SLICE: Final = 0.025  # seconds one stack runs before the other takes over, within a round
 PAYLOAD: Final = os.urandom(RECORD)
 HOST: Final = "localhost"
 
 # The ssl worker variants: one OPENSSL_CONF each, pinning the TLS 1.3 suite.
 SSL_SUITES: Final = {
     "aes128": "TLS_AES_128_GCM_SHA256",
-    "aes256": "TLS_AES_256_GCM_SHA384",
     "chacha": "TLS_CHACHA20_POLY1305_SHA256",
+    "aes256": "TLS_AES_256_GCM_SHA384",
 }
 TLSGLASS_SUITES: Final = {
     "aes128": CipherSuite.TLS_AES_128_GCM_SHA256,
-    "aes256": CipherSuite.TLS_AES_256_GCM_SHA384,
     "chacha": CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+    "aes256": CipherSuite.TLS_AES_256_GCM_SHA384,
 }
 OPENSSL_CONF_TEMPLATE: Final = """\
 openssl_conf = openssl_init
@@ -84,6 +95,12 @@ MinProtocol = TLSv1.3
 Ciphersuites = {suite}
 Groups = X25519
 """
+HANDSHAKE_TARGET: Final = 1.2  # tlsglass handshake time at most this times ssl's
+BULK_TARGET: Final = 0.9  # tlsglass throughput at least this times ssl's
+
+# Per-operation times, in seconds, from one round of one stack.
+Times = list[float]
+Measure = Callable[[float], Times]
 
 
 # -- certificates -------------------------------------------------------------------------
@@ -140,7 +157,7 @@ def _write_pem_files(directory: Path) -> None:
         key_path.chmod(0o600)
 
 
-# -- the tlsglass side (this process) ------------------------------------------------------
+# -- the two stacks ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -168,35 +185,46 @@ def _tlsglass_handshake(w: Workload) -> tuple[Connection, Connection]:
     return client, server
 
 
-def tlsglass_handshakes(w: Workload, seconds: float) -> tuple[int, float]:
-    """Full handshakes until `seconds` have passed: (count, elapsed)."""
-    count = 0
-    start = time.perf_counter()
-    while True:
-        _tlsglass_handshake(w)
-        count += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return count, elapsed
+def tlsglass_handshakes(w: Workload) -> Measure:
+    """Full handshakes, each timed."""
+
+    def run(seconds: float) -> Times:
+        clock = time.perf_counter
+        times: Times = []
+        end = clock() + seconds
+        while True:
+            start = clock()
+            _tlsglass_handshake(w)
+            stop = clock()
+            times.append(stop - start)
+            if stop >= end:
+                return times
+
+    return run
 
 
-def tlsglass_bulk(w: Workload, seconds: float) -> tuple[int, float]:
-    """16 KiB records, client seals and server opens: (records, elapsed)."""
+def tlsglass_bulk(w: Workload) -> Measure:
+    """Per-record times of 16 KiB records over one connection: client seals, server opens."""
     client, server = _tlsglass_handshake(w)
     send, pull, receive = client.send_application_data, client.data_to_send, server.receive_data
-    payload = PAYLOAD
-    count = 0
-    start = time.perf_counter()
-    while True:
-        for _ in range(16):
-            send(payload)
-            (event,) = receive(pull())
-            if not isinstance(event, ApplicationData) or len(event.data) != RECORD:
-                raise RuntimeError(f"unexpected event {event!r}")
-        count += 16
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return count, elapsed
+
+    def run(seconds: float) -> Times:
+        payload, clock = PAYLOAD, time.perf_counter
+        times: Times = []
+        end = clock() + seconds
+        while True:
+            start = clock()
+            for _ in range(BATCH):
+                send(payload)
+                (event,) = receive(pull())
+                if not isinstance(event, ApplicationData) or len(event.data) != RECORD:
+                    raise RuntimeError(f"unexpected event {event!r}")
+            stop = clock()
+            times.append((stop - start) / BATCH)
+            if stop >= end:
+                return times
+
+    return run
 
 
 def _tlsglass_workloads(certs: Path) -> dict[str, Workload]:
@@ -226,11 +254,8 @@ def _describe(w: Workload) -> str:
     return f"{suite}, {group}"
 
 
-# -- the ssl side (worker subprocesses) -----------------------------------------------------
-
-
 class SslSide:
-    """Client and server contexts for one OPENSSL_CONF; runs the ssl half of each round."""
+    """ssl client and server contexts: same files, TLS 1.3 only, no tickets."""
 
     def __init__(self, certs: Path) -> None:
         self.client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and name
@@ -269,32 +294,42 @@ class SslSide:
                 return client, c_out, server, s_in
         raise RuntimeError("ssl handshake did not finish")
 
-    def handshakes(self, cert: str, seconds: float) -> tuple[int, float]:
-        count = 0
-        start = time.perf_counter()
-        while True:
-            self.handshake(cert)
-            count += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds:
-                return count, elapsed
+    def handshakes(self, cert: str) -> Measure:
+        def run(seconds: float) -> Times:
+            clock = time.perf_counter
+            times: Times = []
+            end = clock() + seconds
+            while True:
+                start = clock()
+                self.handshake(cert)
+                stop = clock()
+                times.append(stop - start)
+                if stop >= end:
+                    return times
 
-    def bulk(self, seconds: float) -> tuple[int, float]:
+        return run
+
+    def bulk(self) -> Measure:
         client, c_out, server, s_in = self.handshake("ecdsa")
         write, pull, push, read = client.write, c_out.read, s_in.write, server.read
-        payload = PAYLOAD
-        count = 0
-        start = time.perf_counter()
-        while True:
-            for _ in range(16):
-                write(payload)
-                push(pull())
-                if len(read(RECORD)) != RECORD:
-                    raise RuntimeError("short read")
-            count += 16
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds:
-                return count, elapsed
+
+        def run(seconds: float) -> Times:
+            payload, clock = PAYLOAD, time.perf_counter
+            times: Times = []
+            end = clock() + seconds
+            while True:
+                start = clock()
+                for _ in range(BATCH):
+                    write(payload)
+                    push(pull())
+                    if len(read(RECORD)) != RECORD:
+                        raise RuntimeError("short read")
+                stop = clock()
+                times.append((stop - start) / BATCH)
+                if stop >= end:
+                    return times
+
+        return run
 
     def describe(self) -> str:
         client, _, _, _ = self.handshake("ecdsa")
@@ -302,23 +337,72 @@ class SslSide:
         return f"{cipher[0] if cipher else '?'} ({client.version()})"
 
 
+# -- what is measured, and the workers that measure it -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One row of the table, and what its worker runs for it."""
+
+    name: str
+    unit: str  # "hs/s": the ratio is a time ratio; "MB/s": a throughput ratio
+    variant: str  # which worker (OPENSSL_CONF) runs it
+    load: str  # the tlsglass Workload
+    ssl_cert: str | None  # a handshake with this server certificate; None: bulk
+    has_target: bool = True
+
+    def rate(self, per_op: float) -> float:
+        return (RECORD / 1e6 if self.unit == "MB/s" else 1.0) / per_op
+
+
+SPECS: Final = (
+    Spec("handshake X25519, ECDSA P-256", "hs/s", "aes128", "ecdsa", "ecdsa"),
+    Spec("handshake X25519, RSA-2048", "hs/s", "aes128", "rsa", "rsa"),
+    # OpenSSL 3.0 has no ML-KEM: the ssl side of this row is its X25519 ECDSA handshake.
+    Spec("handshake X25519MLKEM768, ECDSA (ssl: X25519)", "hs/s", "aes128", "mlkem", "ecdsa",
+         has_target=False),
+    Spec("bulk TLS_AES_128_GCM_SHA256", "MB/s", "aes128", "aes128", None),
+    Spec("bulk TLS_CHACHA20_POLY1305_SHA256", "MB/s", "chacha", "chacha", None),
+    Spec("bulk TLS_AES_256_GCM_SHA384", "MB/s", "aes256", "aes256", None),
+)
+
+
+def _interleaved(ours: Measure, theirs: Measure, seconds: float, first: int) -> tuple[
+        float, float]:
+    """Run both for `seconds` each, in alternating slices; the median time of each's ops."""
+    slices = max(1, round(seconds / SLICE))
+    ours_times: Times = []
+    theirs_times: Times = []
+    for index in range(slices):
+        order = [(ours, ours_times), (theirs, theirs_times)]
+        for measure, times in order if (index + first) % 2 == 0 else order[::-1]:
+            times.extend(measure(seconds / slices))
+    return statistics.median(ours_times), statistics.median(theirs_times)
+
+
 def worker(certs: Path) -> None:
-    """Answer one JSON request per line on stdin with one JSON line on stdout."""
+    """Answer one JSON request per line on stdin with one JSON line on stdout.
+
+    Both stacks live here, so they share one process state and run in slices of a
+    few milliseconds that alternate; this process's OPENSSL_CONF fixes ssl's suite.
+    """
     side = SslSide(certs)
+    loads = _tlsglass_workloads(certs)
     for line in sys.stdin:
         request = json.loads(line)
-        op = request["op"]
         reply: dict[str, Any]
-        if op == "describe":
-            reply = {"info": side.describe()}
-        elif op == "handshake":
-            count, elapsed = side.handshakes(request["cert"], request["seconds"])
-            reply = {"count": count, "elapsed": elapsed}
-        elif op == "bulk":
-            count, elapsed = side.bulk(request["seconds"])
-            reply = {"count": count, "elapsed": elapsed}
+        if request["op"] == "describe":
+            reply = {"ssl": side.describe(),
+                     "tlsglass": {name: _describe(w) for name, w in loads.items()}}
         else:
-            raise ValueError(op)
+            spec = SPECS[request["spec"]]
+            load = loads[spec.load]
+            if spec.ssl_cert is None:
+                ours, theirs = tlsglass_bulk(load), side.bulk()
+            else:
+                ours, theirs = tlsglass_handshakes(load), side.handshakes(spec.ssl_cert)
+            reply = dict(zip(("tlsglass", "ssl"), _interleaved(
+                ours, theirs, request["seconds"], request["first"]), strict=True))
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
 
@@ -335,184 +419,156 @@ class Worker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def ask(self, **request: Any) -> dict[str, Any]:
-        stdin, stdout = self._pipes()
-        stdin.write(json.dumps(request) + "\n")
-        stdin.flush()
-        line = stdout.readline()
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
         if not line:
-            raise RuntimeError(f"ssl worker exited with {self.proc.wait()}")
+            raise RuntimeError(f"benchmark worker exited with {self.proc.wait()}")
         reply: dict[str, Any] = json.loads(line)
         return reply
 
-    def _pipes(self) -> tuple[TextIO, TextIO]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        return self.proc.stdin, self.proc.stdout
-
     def close(self) -> None:
-        stdin, stdout = self._pipes()
-        stdin.close()
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.close()
         self.proc.wait(timeout=10)
-        stdout.close()
+        self.proc.stdout.close()
 
 
 # -- rounds and the table -------------------------------------------------------------------
 
 
-Measure = Callable[[float], tuple[int, float]]
-
-
 @dataclass
-class Metric:
-    """One row: a tlsglass and (usually) an ssl measurement, run in alternate rounds."""
+class Row:
+    """The per-round median operation times of one Spec, tlsglass and ssl."""
 
-    name: str
-    unit: str  # "hs/s" (ratio is a time ratio) or "MB/s" (ratio is a throughput ratio)
-    ours: Measure
-    theirs: Measure | None
-    target: str = ""
-    ours_rates: list[float] = field(default_factory=list)
-    theirs_rates: list[float] = field(default_factory=list)
-    reference: Metric | None = None  # for a row ssl has no counterpart for
+    spec: Spec
+    ours: list[float] = field(default_factory=list)
+    theirs: list[float] = field(default_factory=list)
 
-    def rate(self, count: int, elapsed: float) -> float:
-        scale = RECORD / 1e6 if self.unit == "MB/s" else 1.0
-        return count * scale / elapsed
+    def ratios(self) -> list[float]:
+        """Per round: tlsglass time / ssl time (handshakes), tlsglass / ssl MB/s (bulk)."""
+        pairs = zip(self.ours, self.theirs, strict=True)
+        if self.spec.unit == "hs/s":
+            return [ours / theirs for ours, theirs in pairs]
+        return [theirs / ours for ours, theirs in pairs]
 
-    def ratio(self) -> float | None:
-        if self.theirs is None and self.reference is None:
-            return None
-        theirs = self.theirs_rates if self.theirs is not None else \
-            self.reference.theirs_rates if self.reference is not None else []
-        pairs = list(zip(self.ours_rates, theirs, strict=False))
-        if not pairs:
-            return None
-        if self.unit == "hs/s":  # time per handshake, tlsglass / ssl
-            return statistics.median(t / o for o, t in pairs)
-        return statistics.median(o / t for o, t in pairs)
+    def target(self) -> str:
+        if not self.spec.has_target:
+            return ""
+        return f"<= {HANDSHAKE_TARGET}" if self.spec.unit == "hs/s" else f">= {BULK_TARGET}"
+
+    def verdict(self, ratio: float) -> str:
+        if not self.spec.has_target:
+            return ""
+        met = ratio <= HANDSHAKE_TARGET if self.spec.unit == "hs/s" else ratio >= BULK_TARGET
+        return "met" if met else "NOT met"
 
 
-def _ssl_measure(w: Worker, **request: Any) -> Measure:
-    def measure(seconds: float) -> tuple[int, float]:
-        reply = w.ask(seconds=seconds, **request)
-        return int(reply["count"]), float(reply["elapsed"])
-
-    return measure
-
-
-def _build_metrics(loads: dict[str, Workload], workers: dict[str, Worker]) -> list[Metric]:
-    def hs(name: str) -> Measure:
-        return lambda s: tlsglass_handshakes(loads[name], s)
-
-    def bulk(name: str) -> Measure:
-        return lambda s: tlsglass_bulk(loads[name], s)
-
-    handshake_target = "time <= 1.2x"
-    bulk_target = "thru >= 0.9x"
-    ecdsa = Metric("handshake X25519, ECDSA P-256", "hs/s", hs("ecdsa"),
-                   _ssl_measure(workers["aes128"], op="handshake", cert="ecdsa"),
-                   handshake_target)
-    return [
-        ecdsa,
-        Metric("handshake X25519, RSA-2048", "hs/s", hs("rsa"),
-               _ssl_measure(workers["aes128"], op="handshake", cert="rsa"), handshake_target),
-        Metric("handshake X25519MLKEM768, ECDSA (vs ssl X25519)", "hs/s", hs("mlkem"), None,
-               reference=ecdsa),
-        Metric("bulk TLS_AES_128_GCM_SHA256", "MB/s", bulk("aes128"),
-               _ssl_measure(workers["aes128"], op="bulk"), bulk_target),
-        Metric("bulk TLS_CHACHA20_POLY1305_SHA256", "MB/s", bulk("chacha"),
-               _ssl_measure(workers["chacha"], op="bulk"), bulk_target),
-        Metric("bulk TLS_AES_256_GCM_SHA384", "MB/s", bulk("aes256"),
-               _ssl_measure(workers["aes256"], op="bulk"), bulk_target),
-    ]
+def _run_rounds(workers: dict[str, Worker], rounds: int, seconds: float) -> list[Row]:
+    rows = [Row(spec) for spec in SPECS]
+    for index, spec in enumerate(SPECS):  # warm-up: first calls, caches; not recorded
+        workers[spec.variant].ask(op="round", spec=index, seconds=seconds / 5, first=0)
+    for round_index in range(rounds):
+        for index, row in enumerate(rows):
+            reply = workers[row.spec.variant].ask(op="round", spec=index, seconds=seconds,
+                                                  first=round_index % 2)
+            row.ours.append(float(reply["tlsglass"]))
+            row.theirs.append(float(reply["ssl"]))
+        print(f"  round {round_index + 1}/{rounds} done", flush=True)
+    return rows
 
 
-def _run_rounds(metrics: list[Metric], rounds: int, seconds: float) -> None:
-    for m in metrics:  # warm-up: imports, caches, first-call costs; not recorded
-        m.ours(seconds / 10)
-        if m.theirs is not None:
-            m.theirs(seconds / 10)
-    for index in range(rounds):
-        for m in metrics:
-            # Alternate which stack goes first, so neither always follows the other.
-            order = [(m.ours, m.ours_rates), (m.theirs, m.theirs_rates)]
-            for measure, rates in order if index % 2 == 0 else order[::-1]:
-                if measure is not None:
-                    rates.append(m.rate(*measure(seconds)))
-        print(f"  round {index + 1}/{rounds} done", flush=True)
-
-
-def _fmt_rate(rates: list[float]) -> str:
-    if not rates:
-        return "-"
-    return f"{statistics.median(rates):,.0f}"
-
-
-def _verdict(m: Metric, ratio: float | None) -> str:
-    if ratio is None or not m.target:
-        return ""
-    met = ratio <= 1.2 if m.unit == "hs/s" else ratio >= 0.9
-    return "met" if met else "NOT met"
-
-
-def _print_table(metrics: list[Metric]) -> None:
-    header = ("metric", "unit", "tlsglass", "ssl", "ratio", "target", "")
-    rows = [header]
-    for m in metrics:
-        ratio = m.ratio()
-        ratio_text = "-" if ratio is None else f"{ratio:.2f}"
-        rows.append((m.name, m.unit, _fmt_rate(m.ours_rates), _fmt_rate(m.theirs_rates),
-                     ratio_text, m.target, _verdict(m, ratio)))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    for n, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]),
-                 *(c.rjust(w) for c, w in zip(row[2:5], widths[2:5], strict=True)),
-                 row[5].ljust(widths[5]), row[6]]
+def _print_table(rows: list[Row]) -> None:
+    header = ("metric", "unit", "tlsglass", "ssl", "ratio", "range", "target", "")
+    table = [header]
+    for row in rows:
+        ratios = row.ratios()
+        ratio = statistics.median(ratios)
+        table.append((row.spec.name, row.spec.unit,
+                      f"{row.spec.rate(statistics.median(row.ours)):,.0f}",
+                      f"{row.spec.rate(statistics.median(row.theirs)):,.0f}",
+                      f"{ratio:.2f}", f"{min(ratios):.2f}-{max(ratios):.2f}", row.target(),
+                      row.verdict(ratio)))
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    for n, line in enumerate(table):
+        cells = [line[0].ljust(widths[0]), line[1].ljust(widths[1]),
+                 *(cell.rjust(w) for cell, w in zip(line[2:6], widths[2:6], strict=True)),
+                 line[6].ljust(widths[6]), line[7]]
         print("  ".join(cells).rstrip())
         if n == 0:
-            print("  ".join("-" * w for w in widths[:6]))
-    print("\nratio: handshakes = tlsglass time / ssl time (lower is better); "
-          "bulk = tlsglass MB/s / ssl MB/s (higher is better);\n"
-          "       the median of per-round ratios. MB = 10^6 bytes of plaintext, "
-          "16 KiB per record, client seals and server opens.")
+            print("  ".join("-" * w for w in widths[:7]))
+    print(f"""
+hs/s and MB/s: from the median time of one operation (a handshake; a record, timed in
+batches of {BATCH}) in each round, then the median over rounds. MB = 10^6 bytes of
+plaintext in 16 KiB records, client seals and server opens. ratio: handshakes tlsglass
+time / ssl time (lower is better); bulk tlsglass MB/s / ssl MB/s (higher is better); the
+median of the per-round ratios, the lowest and highest of which are under "range".""")
+
+
+def _profile(kind: str, seconds: float) -> None:
+    """cProfile tlsglass alone (no ssl): the handshake or the bulk path."""
+    with tempfile.TemporaryDirectory(prefix="tlsglass-bench-") as tmp:
+        certs = Path(tmp)
+        _write_pem_files(certs)
+        loads = _tlsglass_workloads(certs)
+    run = tlsglass_handshakes(loads["ecdsa"]) if kind == "handshake" \
+        else tlsglass_bulk(loads["aes128"])
+    run(seconds / 5)  # warm-up
+    profiler = cProfile.Profile()
+    profiler.enable()
+    count = len(run(seconds))
+    profiler.disable()
+    unit = "handshakes" if kind == "handshake" else f"batches of {BATCH} records"
+    print(f"{count} {unit} under cProfile (which inflates Python-heavy code)\n")
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(30)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="a short run (~10 s)")
-    parser.add_argument("--rounds", type=int, help="rounds per metric (default 7, quick 3)")
-    parser.add_argument("--seconds", type=float, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, help="rounds per metric (default 15, quick 5)")
+    parser.add_argument("--seconds", type=float,
+                        help="seconds per measurement (default 0.25, quick 0.12)")
+    parser.add_argument("--profile", choices=("handshake", "bulk"),
+                        help="profile tlsglass's handshake or bulk path instead")
     parser.add_argument("--worker", metavar="CERT_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         worker(Path(args.worker))
         return
-    rounds = args.rounds or (3 if args.quick else 7)
-    seconds = args.seconds or (0.18 if args.quick else 0.6)
+    if args.profile:
+        _profile(args.profile, args.seconds or 3.0)
+        return
+    rounds = args.rounds or (5 if args.quick else 15)
+    seconds = args.seconds or (0.1 if args.quick else 0.25)
 
+    print(f"python {platform.python_version()}, ssl with {ssl.OPENSSL_VERSION}, "
+          f"tlsglass {tlsglass.__version__} with cryptography {cryptography.__version__}, "
+          f"{platform.machine()}")
     with tempfile.TemporaryDirectory(prefix="tlsglass-bench-") as tmp:
         certs = Path(tmp)
         _write_pem_files(certs)
+        print(f"ssl's own TLS 1.3 suite here, unconstrained: {SslSide(certs).describe()}")
         workers = {variant: Worker(certs, variant) for variant in SSL_SUITES}
         try:
-            loads = _tlsglass_workloads(certs)
-            default_pick = SslSide(certs).describe()  # this process: no OPENSSL_CONF of ours
-            print(f"python {platform.python_version()}, {ssl.OPENSSL_VERSION} (ssl), "
-                  f"cryptography {cryptography.__version__} (tlsglass {tlsglass.__version__}), "
-                  f"{platform.machine()}")
-            print(f"ssl's own TLS 1.3 choice here: {default_pick}")
-            for variant in SSL_SUITES:
-                print(f"  {variant}: tlsglass {_describe(loads[variant])}; "
-                      f"ssl {workers[variant].ask(op='describe')['info']}, X25519 (Groups=)")
-            print(f"  handshakes: tlsglass {_describe(loads['ecdsa'])}, "
-                  f"extra row {_describe(loads['mlkem'])}")
-            print(f"{rounds} rounds x {seconds:g} s per stack and metric\n", flush=True)
-            metrics = _build_metrics(loads, workers)
-            _run_rounds(metrics, rounds, seconds)
+            infos = {variant: w.ask(op="describe") for variant, w in workers.items()}
+            for variant, info in infos.items():
+                print(f"  {variant} worker: ssl {info['ssl']}, X25519 (Groups=); "
+                      f"tlsglass {info['tlsglass'][variant]}")
+            tlsglass_info = infos["aes128"]["tlsglass"]
+            print(f"  handshakes (aes128 worker): tlsglass {tlsglass_info['ecdsa']}; "
+                  f"extra row {tlsglass_info['mlkem']}")
+            print(f"{rounds} rounds x {seconds:g} s per stack and metric, in "
+                  f"{SLICE * 1000:g} ms slices\n", flush=True)
+            rows = _run_rounds(workers, rounds, seconds)
         finally:
             for w in workers.values():
                 w.close()
     print()
-    _print_table(metrics)
+    _print_table(rows)
 
 
 if __name__ == "__main__":
