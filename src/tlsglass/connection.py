@@ -120,13 +120,14 @@ class Connection:
         if not data:
             self._end_of_input()
         else:
-            self._run(lambda: self._process(data), remote=True)
+            self._run(self._process, remote=True, arg=data)
         events, self._events = self._events, []
         return events
 
     def data_to_send(self) -> bytes:
         """Everything queued for the transport so far (b"" if nothing)."""
-        self._flush_handshake()
+        if self._hs_out:
+            self._flush_handshake()
         if not self._out:
             return b""
         data = b"".join(self._out)
@@ -140,10 +141,15 @@ class Connection:
             raise LocalProtocolError("cannot send application data after close()")
         if not data:
             return  # an empty record says nothing; do not send one
-        self._flush_handshake()
-        self._out.append(self._records.protect(_APPLICATION_DATA, bytes(data)))
-        write = self._records.write
-        if write is not None and write.exhausted:
+        if self._hs_out:
+            self._flush_handshake()
+        records = self._records
+        write = records.write
+        if write is not None and records.padding is None and len(data) <= records.max_fragment_out:
+            self._out.append(write.seal(_APPLICATION_DATA, bytes(data), 0))  # one record
+        else:
+            self._out.append(records.protect(_APPLICATION_DATA, bytes(data)))
+        if write is not None and write.seq >= write.limit:
             self.key_update(request_peer=False)  # §5.5: before the AEAD's usage limit
 
     def key_update(self, request_peer: bool = True) -> None:
@@ -220,9 +226,12 @@ class Connection:
 
     # -- processing ----------------------------------------------------------
 
-    def _run(self, action: Callable[[], None], remote: bool) -> None:
+    def _run(self, action: Callable[..., None], remote: bool, arg: bytes | None = None) -> None:
         try:
-            action()
+            if arg is None:
+                action()
+            else:
+                action(arg)
         except FatalAlertReceived:
             self._state = _Error()
             raise
@@ -237,7 +246,8 @@ class Connection:
             self._fail(exc)
             raise
         finally:
-            self._flush_handshake()
+            if self._hs_out:
+                self._flush_handshake()
 
     def _fail(self, exc: BaseException) -> None:
         alert = alert_for(exc)
@@ -263,7 +273,7 @@ class Connection:
             if record is None:
                 return
             content_type, content = record
-            if self.tracing:
+            if self.config.trace is not None:
                 self._trace_record("in", content_type, len(content), records.read is not None)
             self._handle_record(content_type, content)
 

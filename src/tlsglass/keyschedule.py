@@ -25,9 +25,18 @@ is a `Secret`; nothing here keeps state beyond the stage it returns.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
 
-from tlsglass.crypto.kdf import derive_secret, hash_digest, hkdf_expand_label, hkdf_extract
+from tlsglass.crypto.kdf import (
+    derive_secret,
+    hash_digest,
+    hkdf_expand_label,
+    hkdf_extract,
+    hmac_digest,
+)
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import SuiteInfo
 
@@ -49,15 +58,33 @@ def _zeros(hash_name: str) -> bytes:
     return bytes(len(hash_digest(hash_name, b"")))
 
 
+def _no_psk(hash_name: str) -> tuple[bytes, bytes]:
+    """Early Secret without a PSK, and Derive-Secret(it, "derived", ""): constants per hash."""
+    zeros = _zeros(hash_name)
+    early = hkdf_extract(hash_name, zeros, zeros)
+    return early, derive_secret(hash_name, early, b"derived", hash_digest(hash_name, b""))
+
+
+# Computed once at import: a full handshake without a PSK starts from these (§7.1).
+_NO_PSK: Final[Mapping[str, tuple[bytes, bytes]]] = MappingProxyType(
+    {name: _no_psk(name) for name in ("sha256", "sha384")})
+_EMPTY_HASH: Final[Mapping[str, bytes]] = MappingProxyType(
+    {name: hash_digest(name, b"") for name in ("sha256", "sha384")})
+
+
 @dataclass(frozen=True, slots=True)
 class EarlySecret:
     """Stage 1: HKDF-Extract(0, PSK or zeros)."""
 
     hash_name: str
     secret: Secret = field(repr=False)
+    derived: bytes | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def start(cls, hash_name: str, psk: bytes | None = None) -> EarlySecret:
+        if psk is None and hash_name in _NO_PSK:
+            early, derived = _NO_PSK[hash_name]
+            return cls(hash_name, Secret("early_secret", early), derived)
         zeros = _zeros(hash_name)
         value = hkdf_extract(hash_name, zeros, zeros if psk is None else psk)
         return cls(hash_name, Secret("early_secret", value))
@@ -79,8 +106,8 @@ class EarlySecret:
 
     def handshake_secret(self, shared_secret: bytes | None) -> HandshakeSecret:
         """Mix in the (EC)DHE shared secret (zeros in psk_ke mode)."""
-        derived = derive_secret(self.hash_name, self.secret.reveal(), b"derived",
-                                hash_digest(self.hash_name, b""))
+        derived = self.derived or derive_secret(self.hash_name, self.secret.reveal(), b"derived",
+                                                hash_digest(self.hash_name, b""))
         ikm = _zeros(self.hash_name) if shared_secret is None else shared_secret
         value = hkdf_extract(self.hash_name, derived, ikm)
         return HandshakeSecret(self.hash_name, Secret("handshake_secret", value))
@@ -102,9 +129,9 @@ class HandshakeSecret:
             self.hash_name, self.secret.reveal(), b"s hs traffic", transcript_hash))
 
     def master_secret(self) -> MasterSecret:
-        derived = derive_secret(self.hash_name, self.secret.reveal(), b"derived",
-                                hash_digest(self.hash_name, b""))
-        value = hkdf_extract(self.hash_name, derived, _zeros(self.hash_name))
+        empty = _EMPTY_HASH.get(self.hash_name) or hash_digest(self.hash_name, b"")
+        derived = derive_secret(self.hash_name, self.secret.reveal(), b"derived", empty)
+        value = hkdf_extract(self.hash_name, derived, bytes(len(empty)))
         return MasterSecret(self.hash_name, Secret("master_secret", value))
 
 
@@ -140,6 +167,13 @@ class TrafficKeys:
     iv: Secret = field(repr=False)
 
 
+def traffic_key_iv(suite: SuiteInfo, secret: Secret) -> tuple[bytes, bytes]:
+    """§7.3 write key and IV as bytes, for the record layer, which keys its AEAD at once."""
+    raw = secret.reveal()
+    return (hkdf_expand_label(suite.hash_name, raw, b"key", b"", suite.key_len),
+            hkdf_expand_label(suite.hash_name, raw, b"iv", b"", suite.iv_len))
+
+
 def traffic_keys(suite: SuiteInfo, secret: Secret) -> TrafficKeys:
     raw = secret.reveal()
     key = hkdf_expand_label(suite.hash_name, raw, b"key", b"", suite.key_len)
@@ -157,7 +191,7 @@ def finished_verify_data(hash_name: str, base_key: Secret, transcript_hash: byte
     """§4.4.4: HMAC(finished_key, Transcript-Hash), finished_key from the traffic secret."""
     raw = base_key.reveal()
     finished_key = hkdf_expand_label(hash_name, raw, b"finished", b"", len(raw))
-    return hmac.digest(finished_key, transcript_hash, hash_name)
+    return hmac_digest(hash_name, finished_key, transcript_hash)
 
 
 def verify_finished(hash_name: str, base_key: Secret, transcript_hash: bytes,

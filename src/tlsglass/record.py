@@ -22,7 +22,7 @@ from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import AeadAlgorithm, SuiteInfo
 from tlsglass.enums import ContentType
 from tlsglass.errors import BadRecordMac, DecodeError, RecordOverflow, UnexpectedMessage
-from tlsglass.keyschedule import traffic_keys
+from tlsglass.keyschedule import traffic_key_iv
 from tlsglass.wire.record import (
     MAX_CIPHERTEXT_LEN,
     MAX_PLAINTEXT_LEN,
@@ -42,6 +42,8 @@ _TLS12: Final = 0x0303
 _KNOWN_TYPES: Final = frozenset({ContentType.CHANGE_CIPHER_SPEC, ContentType.ALERT,
                                  ContentType.HANDSHAKE, ContentType.APPLICATION_DATA})
 _TAG_LEN: Final = 16
+_SEQ_END: Final = 1 << 64
+_TYPE_BYTE: Final = tuple(bytes((t,)) for t in range(256))
 
 
 def usage_limit(algorithm: AeadAlgorithm) -> int:
@@ -57,9 +59,9 @@ class RecordProtection:
     __slots__ = ("_aead", "_iv", "label", "limit", "seq")
 
     def __init__(self, suite: SuiteInfo, secret: Secret, limit: int | None = None) -> None:
-        keys = traffic_keys(suite, secret)
-        self._aead = Aead(suite.aead, keys.key.reveal())
-        self._iv = int.from_bytes(keys.iv.reveal(), "big")
+        key, iv = traffic_key_iv(suite, secret)
+        self._aead = Aead(suite.aead, key)
+        self._iv = int.from_bytes(iv, "big")
         self.seq = 0
         self.label = secret.label
         self.limit = usage_limit(suite.aead) if limit is None else limit
@@ -76,13 +78,22 @@ class RecordProtection:
         return nonce
 
     def seal(self, content_type: int, content: bytes, padding: int) -> bytes:
-        inner = build_inner_plaintext(content, content_type, padding)
-        header = encode_header(_APPLICATION_DATA, _TLS12, len(inner) + _TAG_LEN)
-        return header + self._aead.seal(self._nonce(), inner, header)
+        # Hot path (convention 16): one join for TLSInnerPlaintext, the nonce inline.
+        inner = content + _TYPE_BYTE[content_type] if not padding \
+            else build_inner_plaintext(content, content_type, padding)
+        n = len(inner) + _TAG_LEN
+        header = bytes((_APPLICATION_DATA, 3, 3, n >> 8, n & 0xFF))
+        seq = self.seq
+        if seq >= _SEQ_END:
+            raise UnexpectedMessage("sequence number would wrap")
+        self.seq = seq + 1
+        return header + self._aead.seal((self._iv ^ seq).to_bytes(12, "big"), inner, header)
 
-    def open(self, header: bytes, body: bytes) -> bytes:
-        nonce = (self._iv ^ self.seq).to_bytes(12, "big")
-        inner = self._aead.open(nonce, body, header)
+    def open(self, header: bytes, body: bytes | memoryview) -> bytes:
+        seq = self.seq
+        if seq >= _SEQ_END:
+            raise UnexpectedMessage("sequence number would wrap")
+        inner = self._aead.open((self._iv ^ seq).to_bytes(12, "big"), body, header)
         if inner is None:
             # The sequence number stays: a skipped 0-RTT record (§4.2.10) used none.
             raise BadRecordMac(f"record did not authenticate under {self.label}")
@@ -111,7 +122,7 @@ class RecordLayer:
     )
 
     def __init__(self, padding: PaddingPolicy | None = None) -> None:
-        self._buf = bytearray()
+        self._buf: bytes | bytearray = b""
         self._pos = 0
         self.read: RecordProtection | None = None
         self.write: RecordProtection | None = None
@@ -130,11 +141,15 @@ class RecordLayer:
     # -- incoming -------------------------------------------------------
 
     def feed(self, data: bytes) -> None:
-        # Drop what was consumed; what stays is less than one record.
-        if self._pos:
-            del self._buf[: self._pos]
-            self._pos = 0
-        self._buf += data
+        buf, pos = self._buf, self._pos
+        if pos == len(buf):
+            # Nothing pending (the usual case): keep the caller's bytes, no copy.
+            self._buf, self._pos = bytes(data), 0
+            return
+        # What stays is less than one record: keep only that.
+        rest = bytearray(memoryview(buf)[pos:])
+        rest += data
+        self._buf, self._pos = rest, 0
 
     @property
     def buffered(self) -> int:
@@ -152,16 +167,18 @@ class RecordLayer:
             end = pos + RECORD_HEADER_LEN + length
             if len(buf) < end:
                 return None
-            header = bytes(buf[pos : pos + RECORD_HEADER_LEN])
-            body = bytes(buf[pos + RECORD_HEADER_LEN : end])
             self._pos = end
-            if not (self.early_data_skip and content_type == _APPLICATION_DATA):
-                return self._unprotect(content_type, header, body)
-            inner = self._open_or_skip(header, body)
+            with memoryview(buf) as view:
+                # The body goes to the AEAD as a view: no copy of up to 16 KiB.
+                header = bytes(view[pos : pos + RECORD_HEADER_LEN])
+                body = view[pos + RECORD_HEADER_LEN : end]
+                if not (self.early_data_skip and content_type == _APPLICATION_DATA):
+                    return self._unprotect(content_type, header, body)
+                inner = self._open_or_skip(header, body)
             if inner is not None:
                 return self._split(inner)
 
-    def _open_or_skip(self, header: bytes, body: bytes) -> bytes | None:
+    def _open_or_skip(self, header: bytes, body: memoryview) -> bytes | None:
         """§4.2.10: discard 0-RTT records we rejected, within the budget; None if skipped."""
         if self.read is not None:
             try:
@@ -186,14 +203,15 @@ class RecordLayer:
         if length > (MAX_CIPHERTEXT_LEN if protected else MAX_PLAINTEXT_LEN):
             raise RecordOverflow(f"record of {length} bytes exceeds the limit")
 
-    def _unprotect(self, content_type: int, header: bytes, body: bytes) -> tuple[int, bytes]:
+    def _unprotect(self, content_type: int, header: bytes, body: memoryview
+                   ) -> tuple[int, bytes]:
         read = self.read
         if read is None or content_type == ContentType.CHANGE_CIPHER_SPEC or (
                 content_type == ContentType.ALERT and self.plaintext_alerts):
             # §5: unprotected records; a ChangeCipherSpec is never protected (App. D.4).
             if not body and content_type != _APPLICATION_DATA:
                 raise UnexpectedMessage("empty plaintext record")
-            return content_type, body
+            return content_type, bytes(body)
         if content_type != _APPLICATION_DATA:
             raise UnexpectedMessage(
                 f"unprotected {ContentType(content_type).name} record after keys were set")
@@ -204,7 +222,9 @@ class RecordLayer:
     def _split(self, inner: bytes) -> tuple[int, bytes]:
         if len(inner) > self.max_inner_plaintext_in:
             raise RecordOverflow(f"decrypted record of {len(inner)} bytes exceeds the limit")
-        real_type, content = split_inner_plaintext(inner)
+        last = inner[-1]
+        # No padding (the usual case): the type is the last byte. Else strip zeros (§5.4).
+        real_type, content = (last, inner[:-1]) if last else split_inner_plaintext(inner)
         if real_type not in _KNOWN_TYPES or real_type == ContentType.CHANGE_CIPHER_SPEC:
             raise UnexpectedMessage(f"protected record of content type {real_type}")
         if not content and real_type != _APPLICATION_DATA:

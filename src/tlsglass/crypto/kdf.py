@@ -73,7 +73,7 @@ def hash_digest(hash_name: str, data: bytes) -> bytes:
 
 
 def hmac_digest(hash_name: str, key: bytes, data: bytes) -> bytes:
-    """HMAC-Hash(key, data) (RFC 2104)."""
+    """HMAC-Hash(key, data) (RFC 2104), OpenSSL's through the standard library."""
     _hash_len(hash_name)
     return hmac.digest(key, data, hash_name)
 
@@ -90,7 +90,7 @@ def hkdf_extract(hash_name: str, salt: bytes, ikm: bytes) -> bytes:
         salt = bytes(length)
     if not ikm:
         ikm = bytes(length)
-    return hmac.digest(salt, ikm, hash_name)
+    return hmac_digest(hash_name, salt, ikm)
 
 
 def hkdf_expand(hash_name: str, prk: bytes, info: bytes, length: int) -> bytes:

@@ -113,9 +113,10 @@ def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
     key_share = find(hello.extensions, KeyShareClientHello)
     sent_groups = {s.group for s in key_share.client_shares} if key_share else set()
     key_pairs = {g: kp for g, kp in key_pairs.items() if g in sent_groups}
-    decide(out, "key_share", ", ".join(names(NamedGroup, list(key_pairs))),
-           names(NamedGroup, list(config.groups)),
-           "key shares sent in advance, to save a round trip")
+    if out.tracing:  # the names are built only for a listening tracer
+        decide(out, "key_share", ", ".join(names(NamedGroup, list(key_pairs))),
+               names(NamedGroup, list(config.groups)),
+               "key shares sent in advance, to save a round trip")
     out.send(hello)
     out.update(Negotiated(server_name=config.server_name, client_random=hello.random))
     return ClientHelloSent(config=config, hello=hello, key_pairs=key_pairs,

@@ -155,8 +155,9 @@ class WaitSH(State):
                     "which was not offered or already has a share")
             pair = config.key_pair_factory(NamedGroup(group))
             key_pairs = {group: pair}
-            decide(out, "group", describe(NamedGroup, group), (),
-                   "the server asked for this group with a HelloRetryRequest")
+            if out.tracing:  # the names are built only for a listening tracer
+                decide(out, "group", describe(NamedGroup, group), (),
+                       "the server asked for this group with a HelloRetryRequest")
         shares = tuple(KeyShareEntry(group=g, key_exchange=kp.public_bytes())
                        for g, kp in key_pairs.items())
         position = next(i for i, e in enumerate(hello.extensions)
@@ -188,8 +189,9 @@ class WaitSH(State):
             if selected is not None and selected.selected_group != share.group:
                 raise IllegalParameter("ServerHello group differs from the HelloRetryRequest's")
         shared = pair.exchange(share.key_exchange)
-        decide(out, "cipher_suite", describe(CipherSuite, suite.suite),
-               names(CipherSuite, self.sent.hello.cipher_suites), "chosen by the server")
+        if out.tracing:  # the names are built only for a listening tracer
+            decide(out, "cipher_suite", describe(CipherSuite, suite.suite),
+                   names(CipherSuite, self.sent.hello.cipher_suites), "chosen by the server")
         keys = _handshake_keys(self.sent, suite, shared, out)
         out.update(Negotiated(version=ProtocolVersion.TLS1_3, cipher_suite=suite.suite,
                               group=share.group, server_name=self.sent.server_name,
@@ -244,7 +246,8 @@ class WaitEE(State):
         chosen = alpn.protocol_name_list[0].decode("latin-1")
         if chosen not in offered:
             raise IllegalParameter(f"server chose ALPN {chosen!r}, which was not offered")
-        decide(out, "alpn", chosen, offered, "chosen by the server")
+        if out.tracing:  # the names are built only for a listening tracer
+            decide(out, "alpn", chosen, offered, "chosen by the server")
         return chosen
 
 
@@ -326,8 +329,9 @@ class WaitCV(WaitCertCR):
         content = certificate_verify_content("server", out.transcript.digest_before_last())
         if not sign.verify(msg.algorithm, self.chain[0].public_key, content, msg.signature):
             raise DecryptError("server CertificateVerify signature does not verify")
-        decide(out, "signature_scheme", describe(SignatureScheme, msg.algorithm),
-               names(SignatureScheme, offered), "chosen by the server for its key")
+        if out.tracing:  # the names are built only for a listening tracer
+            decide(out, "signature_scheme", describe(SignatureScheme, msg.algorithm),
+                   names(SignatureScheme, offered), "chosen by the server for its key")
         return WaitFinished(sent=self.sent, keys=self.keys, group=self.group,
                             ccs_sent=self.ccs_sent, alpn=self.alpn, request=self.request,
                             chain=self.chain, signature_scheme=msg.algorithm,
@@ -361,7 +365,7 @@ class WaitFinished(State):
         app = application_secrets(keys, self.sent.hello.random, out)
         out.install_read_key(suite, app.server, "application")
         self._second_flight(out)
-        resumption = keys.handshake_secret.master_secret().resumption_master_secret(
+        resumption = app.master.resumption_master_secret(
             out.transcript.digest())
         out.install_write_key(suite, app.client, "application")
         return self._complete(out, app.client, app.server, app.exporter, resumption)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import SuiteInfo
 from tlsglass.handshake.base import Output
-from tlsglass.keyschedule import EarlySecret, HandshakeSecret
+from tlsglass.keyschedule import EarlySecret, HandshakeSecret, MasterSecret
 
 __all__ = ["ApplicationSecrets", "HandshakeKeys", "application_secrets", "handshake_keys"]
 
@@ -30,6 +30,7 @@ class HandshakeKeys:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApplicationSecrets:
+    master: MasterSecret = field(repr=False)
     client: Secret = field(repr=False)
     server: Secret = field(repr=False)
     exporter: Secret = field(repr=False)
@@ -54,6 +55,7 @@ def application_secrets(keys: HandshakeKeys, client_random: bytes,
     transcript_hash = out.transcript.digest()
     master = keys.handshake_secret.master_secret()
     secrets = ApplicationSecrets(
+        master=master,
         client=master.client_application_traffic_secret_0(transcript_hash),
         server=master.server_application_traffic_secret_0(transcript_hash),
         exporter=master.exporter_master_secret(transcript_hash))

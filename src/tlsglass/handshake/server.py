@@ -146,8 +146,9 @@ class Plan:
 def plan(config: ServerConfig, offer: Offer, out: Output,
          forced_suite: int | None = None) -> Plan:
     """Choose everything, reporting each choice and its reason to the tracer."""
-    decide(out, "version", "TLS1_3", names(ProtocolVersion, offer.versions),  # type: ignore[arg-type]
-           "highest version both sides support")
+    if out.tracing:  # the names are built only for a listening tracer
+        decide(out, "version", "TLS1_3", names(ProtocolVersion, offer.versions),  # type: ignore[arg-type]
+               "highest version both sides support")
     if forced_suite is not None:
         suite_value, why = forced_suite, "kept from the HelloRetryRequest"
         if forced_suite not in offer.hello.cipher_suites:
@@ -155,20 +156,24 @@ def plan(config: ServerConfig, offer: Offer, out: Output,
     else:
         choice = select_cipher_suite(config.cipher_suites, offer.hello.cipher_suites)
         suite_value, why = choice.value, choice.reason
-    decide(out, "cipher_suite", describe(CipherSuite, suite_value),
-           names(CipherSuite, offer.hello.cipher_suites), why)
+    if out.tracing:  # the names are built only for a listening tracer
+        decide(out, "cipher_suite", describe(CipherSuite, suite_value),
+               names(CipherSuite, offer.hello.cipher_suites), why)
     shares = select_key_share(config.groups, offer.groups, offer.shares)
     group = shares.share.group if shares.share is not None else shares.retry_group
-    decide(out, "group", describe(NamedGroup, group or 0), names(NamedGroup, offer.groups),
-           shares.reason)
+    if out.tracing:  # the names are built only for a listening tracer
+        decide(out, "group", describe(NamedGroup, group or 0), names(NamedGroup, offer.groups),
+               shares.reason)
     certified, scheme, cert_reason = select_certificate(config, offer.server_name,
                                                         offer.signature_schemes)
-    decide(out, "certificate", certified.leaf.subject, (), cert_reason)
-    decide(out, "signature_scheme", describe(SignatureScheme, scheme),
-           names(SignatureScheme, offer.signature_schemes),
-           "first scheme the certificate's key can make that the client accepts")
+    if out.tracing:  # the names are built only for a listening tracer
+        decide(out, "certificate", certified.leaf.subject, (), cert_reason)
+    if out.tracing:  # the names are built only for a listening tracer
+        decide(out, "signature_scheme", describe(SignatureScheme, scheme),
+               names(SignatureScheme, offer.signature_schemes),
+               "first scheme the certificate's key can make that the client accepts")
     alpn = select_alpn(config.alpn_protocols, offer.alpn)
-    if alpn is not None:
+    if alpn is not None and out.tracing:  # the names are built only for a listening tracer
         decide(out, "alpn", alpn, tuple(p.decode("latin-1") for p in offer.alpn),
                "server's most preferred protocol that the client offers")
     return Plan(suite=TLS13_SUITES[CipherSuite(suite_value)], share=shares.share,

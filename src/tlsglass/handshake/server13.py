@@ -23,7 +23,7 @@ from tlsglass.handshake.base import Negotiated, Output, State
 from tlsglass.handshake.connected13 import Connected, certificate_verify_content
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.server import Offer, Plan, plan, read_offer
-from tlsglass.keyschedule import finished_verify_data, verify_finished
+from tlsglass.keyschedule import MasterSecret, finished_verify_data, verify_finished
 from tlsglass.wire.extensions import (
     ALPN,
     Cookie,
@@ -211,7 +211,7 @@ def _after_server_finished(offer: Offer, chosen: Plan, keys: HandshakeKeys,
                             client_random=random)
     out.update(negotiated)
     return WaitFinished(keys=keys, negotiated=negotiated, client_app=app.client,
-                        server_app=app.server, exporter=app.exporter)
+                        server_app=app.server, exporter=app.exporter, master=app.master)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -224,6 +224,7 @@ class WaitFinished(State):
     client_app: Secret = field(repr=False)
     server_app: Secret = field(repr=False)
     exporter: Secret = field(repr=False)
+    master: MasterSecret = field(repr=False)
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, Finished)
@@ -233,7 +234,7 @@ class WaitFinished(State):
         if not verify_finished(suite.hash_name, self.keys.client_handshake_secret,
                                out.transcript.digest_before_last(), msg.verify_data):
             raise DecryptError("client Finished does not match the transcript (§4.4.4)")
-        resumption = self.keys.handshake_secret.master_secret().resumption_master_secret(
+        resumption = self.master.resumption_master_secret(
             out.transcript.digest())
         out.install_read_key(suite, self.client_app, "application")
         n = self.negotiated

@@ -102,6 +102,15 @@ class Certificate:
         for name, value in _parse(bytes(self.der)).items():
             object.__setattr__(self, name, value)
 
+    def __getattr__(self, name: str) -> object:
+        # Only reached for a slot not yet set: the display fields, filled on first use
+        # (rfc4514_string and the SAN walk cost ~30 us a certificate; a handshake reads none).
+        if name not in _DISPLAY_FIELDS:
+            raise AttributeError(name)
+        for key, value in _display_fields(self.pyca, self.public_key, self.der).items():
+            object.__setattr__(self, key, value)
+        return object.__getattribute__(self, name)
+
     @classmethod
     def from_der(cls, der: bytes | bytearray | memoryview) -> Certificate:
         """Parse one DER certificate; BadCertificate names what is wrong with garbage."""
@@ -124,43 +133,55 @@ class Certificate:
         return f"Certificate({self.subject!r}, sha256={self.sha256_fingerprint[:16]}...)"
 
 
+_DISPLAY_FIELDS: Final = frozenset({"subject", "issuer", "dns_names", "ip_addresses",
+                                    "signature_algorithm", "key_description",
+                                    "sha256_fingerprint"})
+
+
 def _parse(der: bytes) -> dict[str, object]:
-    """Every Certificate field, read from `der` in one pass."""
+    """The fields a handshake needs, read from `der` in one pass."""
     try:
         cert = x509.load_der_x509_certificate(der)
     except (ValueError, x509.InvalidVersion) as exc:
         raise BadCertificate(f"certificate does not parse as DER X.509: {exc}") from exc
     try:
-        subject = cert.subject.rfc4514_string()
-        dns_names, ip_addresses = _subject_alt_names(cert)
         fields: dict[str, object] = {
             "der": der,
             "pyca": cert,
-            "subject": subject,
-            "issuer": cert.issuer.rfc4514_string(),
             "not_before": cert.not_valid_before_utc,
             "not_after": cert.not_valid_after_utc,
-            "dns_names": dns_names,
-            "ip_addresses": ip_addresses,
             "serial_number": cert.serial_number,
-            "signature_algorithm": _signature_name(cert),
-            "sha256_fingerprint": hashlib.sha256(der).hexdigest(),
         }
+        # Parse (not format) what the display fields need, so malformed DER is refused here.
+        cert.subject, cert.issuer, _subject_alt_names(cert)
     except _MALFORMED as exc:
         raise BadCertificate(f"certificate is malformed: {exc}") from exc
     try:
         public_key = cert.public_key()
     except UnsupportedAlgorithm as exc:
         raise UnsupportedCertificate(
-            f"certificate for {subject!r} has a public key tlsglass cannot use: {exc}"
-        ) from exc
+            f"certificate for {cert.subject.rfc4514_string()!r} has a public key tlsglass "
+            f"cannot use: {exc}") from exc
     except ValueError as exc:
         raise BadCertificate(
-            f"certificate for {subject!r} has a malformed public key: {exc}"
-        ) from exc
+            f"certificate for {cert.subject.rfc4514_string()!r} has a malformed public key: "
+            f"{exc}") from exc
     fields["public_key"] = public_key
-    fields["key_description"] = _describe_public_key(public_key)
     return fields
+
+
+def _display_fields(cert: x509.Certificate, public_key: CertificatePublicKeyTypes,
+                    der: bytes) -> dict[str, object]:
+    dns_names, ip_addresses = _subject_alt_names(cert)
+    return {
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "dns_names": dns_names,
+        "ip_addresses": ip_addresses,
+        "signature_algorithm": _signature_name(cert),
+        "key_description": _describe_public_key(public_key),
+        "sha256_fingerprint": hashlib.sha256(der).hexdigest(),
+    }
 
 
 def _describe_public_key(key: CertificatePublicKeyTypes) -> str:

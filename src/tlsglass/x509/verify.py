@@ -173,10 +173,11 @@ def normalize_server_name(name: str) -> str:
     A-label (IDNA). ConfigError if what is left is neither a DNS name nor an IP address.
     """
     literal = name[1:-1] if name.startswith("[") and name.endswith("]") else name
-    try:
-        return str(ipaddress.ip_address(literal))
-    except ValueError:
-        pass
+    if literal[:1].isdigit() or ":" in literal:  # else not an IP literal: skip ipaddress
+        try:
+            return str(ipaddress.ip_address(literal))
+        except ValueError:
+            pass
     host = name.removesuffix(".").lower()
     if not host.isascii():
         try:
@@ -212,6 +213,8 @@ def _builder(a: Attempt) -> PolicyBuilder:
 
 def _subject(name: str) -> Subject:
     """`name` must already be normalised."""
+    if not name[:1].isdigit() and ":" not in name:
+        return DNSName(name)
     try:
         return IPAddress(ipaddress.ip_address(name))
     except ValueError:
