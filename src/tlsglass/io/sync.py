@@ -223,18 +223,16 @@ class TLSSocket:
 def connect(host: str, port: int, config: ClientConfig, timeout: float | None = 10.0,
             socket_factory: Callable[..., socket.socket] = socket.create_connection) -> TLSSocket:
     """Open TCP, run the handshake, return the TLS socket."""
-    sock = socket_factory((host, port), timeout=timeout)
-    tls = TLSSocket(sock, Connection(config))
-    try:
-        tls.do_handshake()
-    except BaseException:
-        sock.close()
-        raise
-    return tls
+    return _handshake(socket_factory((host, port), timeout=timeout), config)
 
 
 def wrap_server(sock: socket.socket, config: ServerConfig) -> TLSSocket:
     """Run the server handshake on an accepted socket."""
+    return _handshake(sock, config)
+
+
+def _handshake(sock: socket.socket, config: ClientConfig | ServerConfig) -> TLSSocket:
+    """Wrap `sock`, run the handshake, and close the socket if it fails."""
     tls = TLSSocket(sock, Connection(config))
     try:
         tls.do_handshake()
