@@ -236,6 +236,10 @@ class ServerConfig:
     groups: tuple[NamedGroup, ...] = DEFAULT_GROUPS
     signature_schemes: tuple[SignatureScheme, ...] = DEFAULT_SIGNATURE_SCHEMES
     hello_retry_cookie: bool = True
+    # Client authentication (mutual TLS): "none", "optional" or "required", with the
+    # roots that client chains must lead to.
+    client_auth: str = "none"
+    client_trust: TrustStore | None = field(default=None, repr=False)
     record_size_limit: int | None = None
     padding: PaddingPolicy | None = None
     key_log: KeyLog | None = None
@@ -252,6 +256,10 @@ class ServerConfig:
                          self.record_size_limit)
         if not self.certificates and self.certificate_selector is None:
             raise ConfigError("a server needs at least one certificate (or a selector)")
+        if self.client_auth not in ("none", "optional", "required"):
+            raise ConfigError("client_auth must be 'none', 'optional' or 'required'")
+        if self.client_auth != "none" and self.client_trust is None:
+            raise ConfigError("client_auth needs client_trust: the roots client chains lead to")
 
     @classmethod
     def from_files(cls, certificate_file: str | os.PathLike[str], key_file: str | os.PathLike[str],

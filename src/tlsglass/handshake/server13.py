@@ -9,23 +9,32 @@
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from tlsglass.config import ServerConfig
 from tlsglass.crypto import kx, sign
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import SuiteInfo
-from tlsglass.enums import ExtensionType, HandshakeType, NamedGroup, ProtocolVersion
-from tlsglass.errors import DecodeError, DecryptError, IllegalParameter
+from tlsglass.enums import (
+    ExtensionType,
+    HandshakeType,
+    NamedGroup,
+    ProtocolVersion,
+    SignatureScheme,
+    describe,
+)
+from tlsglass.errors import CertificateRequired, DecodeError, DecryptError, IllegalParameter
 from tlsglass.events import HandshakeComplete
-from tlsglass.handshake.base import Negotiated, Output, State
+from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
 from tlsglass.handshake.connected13 import Connected, certificate_verify_content
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.server import Offer, Plan, plan, read_offer
 from tlsglass.keyschedule import MasterSecret, finished_verify_data, verify_finished
 from tlsglass.wire.extensions import (
     ALPN,
+    CertificateAuthorities,
     Cookie,
     Extension,
     KeyShareClientHello,
@@ -34,6 +43,7 @@ from tlsglass.wire.extensions import (
     KeyShareServerHello,
     RecordSizeLimit,
     ServerNameAck,
+    SignatureAlgorithms,
     SupportedVersionsServerHello,
     find,
     find_raw,
@@ -42,6 +52,7 @@ from tlsglass.wire.handshake import (
     HELLO_RETRY_REQUEST_RANDOM,
     Certificate,
     CertificateEntry,
+    CertificateRequest,
     CertificateVerify,
     ClientHello,
     EncryptedExtensions,
@@ -49,8 +60,10 @@ from tlsglass.wire.handshake import (
     HandshakeMessage,
     ServerHello,
 )
+from tlsglass.x509 import Certificate as X509Certificate
+from tlsglass.x509 import verify_client_chain
 
-__all__ = ["Start", "WaitFinished"]
+__all__ = ["Start", "WaitCV", "WaitCert", "WaitFinished"]
 
 # §4.1.2: what a second ClientHello may change after a HelloRetryRequest.
 _MAY_CHANGE_IN_RETRY = frozenset({ExtensionType.KEY_SHARE, ExtensionType.COOKIE,
@@ -153,6 +166,8 @@ def _first_flight(config: ServerConfig, offer: Offer, chosen: Plan, out: Output,
     keys = _handshake_keys(offer, suite, shared, out)
     _reject_early_data(offer, out)
     out.send(EncryptedExtensions(extensions=_encrypted_extensions(config, offer, chosen, out)))
+    if config.client_auth != "none":
+        out.send(_certificate_request(config))
     out.send(Certificate(certificate_list=tuple(CertificateEntry(cert_data=c.der)
                                                 for c in chosen.certified.chain)))
     content = certificate_verify_content("server", out.transcript.digest())
@@ -161,7 +176,7 @@ def _first_flight(config: ServerConfig, offer: Offer, chosen: Plan, out: Output,
     out.send(CertificateVerify(algorithm=chosen.signature_scheme, signature=signature))
     out.send(Finished(verify_data=finished_verify_data(
         suite.hash_name, keys.server_handshake_secret, out.transcript.digest())))
-    return _after_server_finished(offer, chosen, keys, out)
+    return _after_server_finished(config, offer, chosen, keys, out)
 
 
 # What we discard of a client's 0-RTT data when we turn it down (OpenSSL's default
@@ -183,6 +198,18 @@ def _handshake_keys(offer: Offer, suite: SuiteInfo, shared: bytes, out: Output) 
     return keys
 
 
+def _certificate_request(config: ServerConfig) -> CertificateRequest:
+    """§4.3.2: the schemes we accept and, when the list is short, the CAs we trust."""
+    exts: list[Extension] = [SignatureAlgorithms(values=tuple(config.signature_schemes))]
+    trust = config.client_trust
+    if trust is not None:
+        names = tuple(c.subject_der for c in trust.certificates)
+        # §4.2.4: a hint; a huge list (a whole system store) helps nobody.
+        if names and sum(len(n) + 2 for n in names) < 8192:
+            exts.append(CertificateAuthorities(authorities=names))
+    return CertificateRequest(certificate_request_context=b"", extensions=tuple(exts))
+
+
 def _encrypted_extensions(config: ServerConfig, offer: Offer, chosen: Plan,
                           out: Output) -> tuple[Extension, ...]:
     exts: list[Extension] = []
@@ -199,8 +226,8 @@ def _encrypted_extensions(config: ServerConfig, offer: Offer, chosen: Plan,
     return tuple(exts)
 
 
-def _after_server_finished(offer: Offer, chosen: Plan, keys: HandshakeKeys,
-                           out: Output) -> State:
+def _after_server_finished(config: ServerConfig, offer: Offer, chosen: Plan,
+                           keys: HandshakeKeys, out: Output) -> State:
     random = offer.hello.random
     app = application_secrets(keys, random, out)
     out.install_write_key(keys.suite, app.server, "application")
@@ -210,21 +237,82 @@ def _after_server_finished(offer: Offer, chosen: Plan, keys: HandshakeKeys,
                             alpn_protocol=chosen.alpn, server_name=offer.server_name,
                             client_random=random)
     out.update(negotiated)
-    return WaitFinished(keys=keys, negotiated=negotiated, client_app=app.client,
-                        server_app=app.server, exporter=app.exporter, master=app.master)
+    state = WaitCert if config.client_auth != "none" else WaitFinished
+    return state(config=config, keys=keys, negotiated=negotiated, client_app=app.client,
+                 server_app=app.server, exporter=app.exporter, master=app.master)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class WaitFinished(State):
-    """WAIT_FINISHED: the client's Finished proves it saw the same handshake."""
+class _AfterServerFinished(State):
+    """What the server holds once its flight is out, until the client's Finished."""
 
-    expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})
+    config: ServerConfig = field(repr=False)
     keys: HandshakeKeys
     negotiated: Negotiated
     client_app: Secret = field(repr=False)
     server_app: Secret = field(repr=False)
     exporter: Secret = field(repr=False)
     master: MasterSecret = field(repr=False)
+
+    def _carry(self) -> dict[str, object]:
+        return {"config": self.config, "keys": self.keys, "negotiated": self.negotiated,
+                "client_app": self.client_app, "server_app": self.server_app,
+                "exporter": self.exporter, "master": self.master}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitCert(_AfterServerFinished):
+    """WAIT_CERT: the client's Certificate, after our CertificateRequest (§4.4.2)."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.CERTIFICATE})
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, Certificate)
+        if msg.certificate_request_context:
+            raise IllegalParameter("client Certificate with a request context we never sent")
+        if not msg.certificate_list:
+            if self.config.client_auth == "required":
+                raise CertificateRequired("the client sent no certificate (§4.4.2.4)")
+            decide(out, "client_certificate", "none", (), "the client has none; optional")
+            return WaitFinished(**self._carry())  # type: ignore[arg-type]
+        chain = tuple(X509Certificate.from_der(e.cert_data) for e in msg.certificate_list)
+        trust = self.config.client_trust
+        assert trust is not None
+        now = datetime.fromtimestamp(self.config.clock(), UTC)
+        verify_client_chain(chain, trust, now)
+        decide(out, "client_certificate", chain[0].subject, (),
+               "its chain leads to a root the server trusts for clients")
+        return WaitCV(chain=chain, **self._carry())  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitCV(_AfterServerFinished):
+    """WAIT_CV: the client proves it holds its certificate's key (§4.4.3)."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset(
+        {HandshakeType.CERTIFICATE_VERIFY})
+    chain: tuple[X509Certificate, ...] = field(repr=False)
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, CertificateVerify)
+        if msg.algorithm not in self.config.signature_schemes:
+            raise IllegalParameter(
+                f"client CertificateVerify uses {describe(SignatureScheme, msg.algorithm)}, "
+                "which we did not ask for")
+        content = certificate_verify_content("client", out.transcript.digest_before_last())
+        if not sign.verify(msg.algorithm, self.chain[0].public_key, content, msg.signature):
+            raise DecryptError("client CertificateVerify signature does not verify")
+        return WaitFinished(peer_chain=self.chain, proof=Authenticated("client certificate"),
+                            **self._carry())  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitFinished(_AfterServerFinished):
+    """WAIT_FINISHED: the client's Finished proves it saw the same handshake."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})
+    peer_chain: tuple[X509Certificate, ...] = field(default=(), repr=False)
+    proof: Authenticated | None = None
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, Finished)
@@ -234,15 +322,14 @@ class WaitFinished(State):
         if not verify_finished(suite.hash_name, self.keys.client_handshake_secret,
                                out.transcript.digest_before_last(), msg.verify_data):
             raise DecryptError("client Finished does not match the transcript (§4.4.4)")
-        resumption = self.master.resumption_master_secret(
-            out.transcript.digest())
+        resumption = self.master.resumption_master_secret(out.transcript.digest())
         out.install_read_key(suite, self.client_app, "application")
-        n = self.negotiated
+        n = replace(self.negotiated, peer_certificates=self.peer_chain)
+        out.update(n)
         out.emit(HandshakeComplete(version=ProtocolVersion.TLS1_3, cipher_suite=suite.suite,
                                    group=n.group, signature_scheme=n.signature_scheme,
                                    alpn_protocol=n.alpn_protocol, server_name=n.server_name,
-                                   peer_certificates=()))
+                                   peer_certificates=self.peer_chain))
         return Connected(role="server", suite=suite, client_random=n.client_random,
                          client_secret=self.client_app, server_secret=self.server_app,
                          exporter_secret=self.exporter, resumption_secret=resumption)
-

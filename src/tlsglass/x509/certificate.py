@@ -117,6 +117,11 @@ class Certificate:
         return cls(bytes(der))
 
     @property
+    def subject_der(self) -> bytes:
+        """The subject Name in DER (what certificate_authorities lists, RFC 8446 §4.2.4)."""
+        return self.pyca.subject.public_bytes()
+
+    @property
     def is_self_issued(self) -> bool:
         """Subject and issuer are the same name (RFC 5280 §6.1): a root, or a self-signed leaf."""
         return self.pyca.subject == self.pyca.issuer
