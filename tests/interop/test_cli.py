@@ -122,3 +122,26 @@ def test_errors_for_a_person(pem: dict[str, Path], tmp_path: Path, args: list[st
     assert result.returncode == 1
     assert message in err, err
     assert "Traceback" not in err
+
+
+def test_mutual_tls_between_serve_and_connect(tmp_path: Path) -> None:
+    pki = Pki()
+    (tmp_path / "ca.pem").write_bytes(pki.pem)
+    cert, key = pki.write(tmp_path, pki.issue())
+    client_cert, client_key = pki.write(tmp_path, pki.issue(names=("alice.test",),
+                                                            server=False), "alice")
+    port = free_port()
+    args = [*TLSGLASS, "serve", "--port", str(port), "--cert", str(cert), "--key", str(key),
+            "--client-ca", str(tmp_path / "ca.pem")]
+    with run(args, tmp_path, "serve") as server:
+        wait_for_port(port, server.proc)
+        result = _tlsglass("connect", f"localhost:{port}", "--cafile", str(tmp_path / "ca.pem"),
+                           "--cert", str(client_cert), "--key", str(client_key),
+                           stdin=b"it is me\n")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == b"it is me\n"
+        refused = _tlsglass("connect", f"localhost:{port}", "--cafile",
+                            str(tmp_path / "ca.pem"), "--no-relay", stdin=b"x")
+        server.wait_output("certificate_required")
+    assert "CN=alice.test" in server.output()
+    assert refused.returncode in (0, 1)  # TLS 1.3: the refusal may arrive after our Finished

@@ -228,6 +228,9 @@ def _server_config(args: argparse.Namespace) -> ServerConfig:
         print("tlsglass: no --cert given; using a throwaway certificate for localhost "
               "(clients must skip verification or trust this root):\n"
               + ca.root_pem.decode(), file=sys.stderr)
+    if args.client_ca:
+        options["client_trust"] = TrustStore.from_file(args.client_ca)
+        options["client_auth"] = args.client_auth
     _common_options(options, args)
     return ServerConfig(**options)  # type: ignore[arg-type]
 
@@ -275,7 +278,9 @@ def _serve_one(sock: socket.socket, peer: str, config: ServerConfig, http: bool)
     sock.settimeout(30)
     try:
         with wrap_server(sock, dataclasses.replace(config, trace=sink)) as tls:
-            print(f"{peer}: {tls.version()} {tls.cipher()} {tls.group()}", file=sys.stderr)
+            who = tls.conn.peer_certificates[0].subject if tls.conn.peer_certificates else ""
+            print(f"{peer}: {tls.version()} {tls.cipher()} {tls.group()} {who}".rstrip(),
+                  file=sys.stderr)
             if http:
                 _http_answer(tls, hellos[-1] if hellos else None)
             else:
@@ -355,6 +360,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8443)
     p.add_argument("--cert", action="append", help="certificate chain (repeat; chosen by SNI)")
     p.add_argument("--key", action="append", help="private key for each --cert")
+    p.add_argument("--client-ca", help="ask clients for a certificate from these roots (mTLS)")
+    p.add_argument("--client-auth", choices=("optional", "required"), default="required",
+                   help="with --client-ca: whether a client certificate is required")
     p.add_argument("--http", action="store_true",
                    help="answer any request with a page describing the connection")
     common(p)
