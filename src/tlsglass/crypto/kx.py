@@ -254,38 +254,29 @@ def _check_nonzero(group: NamedGroup, secret: bytes) -> bytes:
     return secret
 
 
-class _X25519KeyPair(_KeyPairBase):
+class _MontgomeryKeyPair(_KeyPairBase):
+    """X25519 or X448 (RFC 7748): raw public keys of a fixed size."""
+
     __slots__ = ("_private",)
 
-    def __init__(self, private: x25519.X25519PrivateKey) -> None:
-        super().__init__(_G.X25519, private.public_key().public_bytes_raw())
+    def __init__(self, private: x25519.X25519PrivateKey | x448.X448PrivateKey) -> None:
+        group = _G.X25519 if isinstance(private, x25519.X25519PrivateKey) else _G.X448
+        super().__init__(group, private.public_key().public_bytes_raw())
         self._private = private
 
     def exchange(self, peer_key_exchange: bytes) -> bytes:
-        _check_length(_G.X25519, peer_key_exchange, 32)
+        group = self._group
+        _check_length(group, peer_key_exchange, len(self._public))
         try:
-            peer = x25519.X25519PublicKey.from_public_bytes(peer_key_exchange)
-            secret = self._private.exchange(peer)
+            if isinstance(self._private, x25519.X25519PrivateKey):
+                secret = self._private.exchange(
+                    x25519.X25519PublicKey.from_public_bytes(peer_key_exchange))
+            else:
+                secret = self._private.exchange(
+                    x448.X448PublicKey.from_public_bytes(peer_key_exchange))
         except ValueError:  # pyca refuses a small-order peer point
-            raise _illegal(_G.X25519, "shared secret is all zeros (small-order point)") from None
-        return _check_nonzero(_G.X25519, secret)
-
-
-class _X448KeyPair(_KeyPairBase):
-    __slots__ = ("_private",)
-
-    def __init__(self, private: x448.X448PrivateKey) -> None:
-        super().__init__(_G.X448, private.public_key().public_bytes_raw())
-        self._private = private
-
-    def exchange(self, peer_key_exchange: bytes) -> bytes:
-        _check_length(_G.X448, peer_key_exchange, 56)
-        try:
-            peer = x448.X448PublicKey.from_public_bytes(peer_key_exchange)
-            secret = self._private.exchange(peer)
-        except ValueError:  # pyca refuses a small-order peer point
-            raise _illegal(_G.X448, "shared secret is all zeros (small-order point)") from None
-        return _check_nonzero(_G.X448, secret)
+            raise _illegal(group, "shared secret is all zeros (small-order point)") from None
+        return _check_nonzero(group, secret)
 
 
 class _EcKeyPair(_KeyPairBase):
@@ -389,9 +380,9 @@ def generate_key_pair(group: NamedGroup) -> KeyPair:
     """A fresh key pair for `group` (the default `KeyPairFactory`)."""
     group = _supported(group)
     if group == _G.X25519:
-        return _X25519KeyPair(x25519.X25519PrivateKey.generate())
+        return _MontgomeryKeyPair(x25519.X25519PrivateKey.generate())
     if group == _G.X448:
-        return _X448KeyPair(x448.X448PrivateKey.generate())
+        return _MontgomeryKeyPair(x448.X448PrivateKey.generate())
     if group in _EC:
         return _EcKeyPair(group, ec.generate_private_key(_EC[group].curve()))
     if group in FFDHE_PRIMES:
@@ -419,10 +410,10 @@ def key_pair_from_private(group: NamedGroup, private: bytes) -> KeyPair:
     try:
         if group == _G.X25519:
             _require_len(group, private, 32)
-            return _X25519KeyPair(x25519.X25519PrivateKey.from_private_bytes(private))
+            return _MontgomeryKeyPair(x25519.X25519PrivateKey.from_private_bytes(private))
         if group == _G.X448:
             _require_len(group, private, 56)
-            return _X448KeyPair(x448.X448PrivateKey.from_private_bytes(private))
+            return _MontgomeryKeyPair(x448.X448PrivateKey.from_private_bytes(private))
         if group in _EC:
             spec_ec = _EC[group]
             _require_len(group, private, spec_ec.size)
