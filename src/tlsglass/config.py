@@ -167,29 +167,19 @@ def _validate_common(versions: tuple[ProtocolVersion, ProtocolVersion],
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ClientConfig:
-    """How a client connects. `trust` defaults to the operating system's roots."""
+class _TLSConfig:
+    """What clients and servers both configure: preferences, limits, hooks, clock, entropy."""
 
-    server_name: str | None = None
-    trust: TrustStore = field(default_factory=TrustStore.system, repr=False)
-    insecure_skip_verification: bool = False
-    verifier: CertificateVerifier | None = None
     alpn_protocols: tuple[str, ...] = ()
     minimum_version: ProtocolVersion = ProtocolVersion.TLS1_2
     maximum_version: ProtocolVersion = ProtocolVersion.TLS1_3
     cipher_suites: tuple[CipherSuite, ...] = DEFAULT_CIPHER_SUITES
     groups: tuple[NamedGroup, ...] = DEFAULT_GROUPS
-    # None: the default shares (X25519MLKEM768, X25519) among `groups`, else the first group.
-    key_share_groups: tuple[NamedGroup, ...] | None = None
     signature_schemes: tuple[SignatureScheme, ...] = DEFAULT_SIGNATURE_SCHEMES
-    certificate: CertifiedKey | None = None
-    grease: bool = False
-    middlebox_compatibility: bool = True
     record_size_limit: int | None = None
     padding: PaddingPolicy | None = None
     key_log: KeyLog | None = None
     trace: TraceSink | None = None
-    hello_hook: Callable[[ClientHello], ClientHello] | None = None
     key_update_after_records: int | None = None
     max_handshake_message_size: int = 1 << 18
     clock: Callable[[], float] = time.time
@@ -200,6 +190,25 @@ class ClientConfig:
         _validate_common((self.minimum_version, self.maximum_version), self.cipher_suites,
                          self.groups, self.signature_schemes, self.alpn_protocols,
                          self.record_size_limit)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientConfig(_TLSConfig):
+    """How a client connects. `trust` defaults to the operating system's roots."""
+
+    server_name: str | None = None
+    trust: TrustStore = field(default_factory=TrustStore.system, repr=False)
+    insecure_skip_verification: bool = False
+    verifier: CertificateVerifier | None = None
+    # None: the default shares (X25519MLKEM768, X25519) among `groups`, else the first group.
+    key_share_groups: tuple[NamedGroup, ...] | None = None
+    certificate: CertifiedKey | None = None
+    grease: bool = False
+    middlebox_compatibility: bool = True
+    hello_hook: Callable[[ClientHello], ClientHello] | None = None
+
+    def __post_init__(self) -> None:
+        _TLSConfig.__post_init__(self)
         if self.key_share_groups is None:
             shares = tuple(g for g in DEFAULT_KEY_SHARE_GROUPS if g in self.groups)
             object.__setattr__(self, "key_share_groups", shares or self.groups[:1])
@@ -224,36 +233,19 @@ class ClientConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ServerConfig:
+class ServerConfig(_TLSConfig):
     """How a server answers. Certificates are chosen by SNI and by the client's schemes."""
 
     certificates: tuple[CertifiedKey, ...] = ()
     certificate_selector: CertificateSelector | None = None
-    alpn_protocols: tuple[str, ...] = ()
-    minimum_version: ProtocolVersion = ProtocolVersion.TLS1_2
-    maximum_version: ProtocolVersion = ProtocolVersion.TLS1_3
-    cipher_suites: tuple[CipherSuite, ...] = DEFAULT_CIPHER_SUITES
-    groups: tuple[NamedGroup, ...] = DEFAULT_GROUPS
-    signature_schemes: tuple[SignatureScheme, ...] = DEFAULT_SIGNATURE_SCHEMES
     hello_retry_cookie: bool = True
     # Client authentication (mutual TLS): "none", "optional" or "required", with the
     # roots that client chains must lead to.
     client_auth: str = "none"
     client_trust: TrustStore | None = field(default=None, repr=False)
-    record_size_limit: int | None = None
-    padding: PaddingPolicy | None = None
-    key_log: KeyLog | None = None
-    trace: TraceSink | None = None
-    key_update_after_records: int | None = None
-    max_handshake_message_size: int = 1 << 18
-    clock: Callable[[], float] = time.time
-    entropy: Callable[[int], bytes] = os.urandom
-    key_pair_factory: KeyPairFactory = generate_key_pair
 
     def __post_init__(self) -> None:
-        _validate_common((self.minimum_version, self.maximum_version), self.cipher_suites,
-                         self.groups, self.signature_schemes, self.alpn_protocols,
-                         self.record_size_limit)
+        _TLSConfig.__post_init__(self)
         if not self.certificates and self.certificate_selector is None:
             raise ConfigError("a server needs at least one certificate (or a selector)")
         if self.client_auth not in ("none", "optional", "required"):
