@@ -33,6 +33,7 @@ from tlsglass.enums import ContentType, HandshakeType
 from tlsglass.errors import DecodeError, EncodeError, UnexpectedMessage
 from tlsglass.wire.alert import Alert
 from tlsglass.wire.buffer import Reader, Writer
+from tlsglass.wire.extension_block import decode_extensions, encode_extensions
 from tlsglass.wire.extensions import (
     CertificateAuthorities,
     Extension,
@@ -40,8 +41,6 @@ from tlsglass.wire.extensions import (
     PskIdentity,
     RawExtension,
     SupportedVersionsClientHello,
-    decode_extensions,
-    encode_extensions,
 )
 from tlsglass.wire.handshake import (
     HANDSHAKE_HEADER_LEN,

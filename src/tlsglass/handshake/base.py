@@ -20,7 +20,7 @@ from tlsglass.errors import UnexpectedMessage
 from tlsglass.events import Event
 from tlsglass.observe import Decision, MessageTrace, TraceRecord
 from tlsglass.transcript import Transcript
-from tlsglass.wire.extensions import check_extensions
+from tlsglass.wire.extension_block import check_extensions
 from tlsglass.wire.handshake import HandshakeMessage, ServerHello, decode_handshake
 from tlsglass.x509 import Certificate
 

@@ -18,6 +18,7 @@ from tlsglass.crypto.kx import KeyPair
 from tlsglass.enums import NamedGroup, ProtocolVersion, PskKeyExchangeMode
 from tlsglass.handshake.base import Negotiated, Output, decide
 from tlsglass.handshake.negotiate import is_ip_literal, names
+from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
     ALPN,
     Extension,
@@ -31,7 +32,6 @@ from tlsglass.wire.extensions import (
     SignatureAlgorithmsCert,
     SupportedGroups,
     SupportedVersionsClientHello,
-    find,
 )
 from tlsglass.wire.handshake import ClientHello
 

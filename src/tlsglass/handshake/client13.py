@@ -45,6 +45,7 @@ from tlsglass.handshake.connected13 import ClientConnected, certificate_verify_c
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.negotiate import names, select_signature_scheme
 from tlsglass.keyschedule import finished_verify_data, verify_finished
+from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
     ALPN,
     Cookie,
@@ -56,7 +57,6 @@ from tlsglass.wire.extensions import (
     RecordSizeLimit,
     SignatureAlgorithms,
     SupportedVersionsServerHello,
-    find,
 )
 from tlsglass.wire.handshake import (
     TLS11_DOWNGRADE_SENTINEL,

@@ -17,7 +17,8 @@ from tlsglass.errors import IllegalParameter, UnexpectedMessage
 from tlsglass.events import KeyUpdated, NewSessionTicketReceived
 from tlsglass.handshake.base import Output, State
 from tlsglass.keyschedule import export_keying_material, next_application_traffic_secret
-from tlsglass.wire.extensions import EarlyDataTicket, find
+from tlsglass.wire.extension_block import find
+from tlsglass.wire.extensions import EarlyDataTicket
 from tlsglass.wire.handshake import HandshakeMessage, KeyUpdate, NewSessionTicket
 
 __all__ = ["Connected", "certificate_verify_content"]

@@ -36,6 +36,7 @@ from tlsglass.handshake.negotiate import (
     select_cipher_suite,
     select_key_share,
 )
+from tlsglass.wire.extension_block import find, find_raw
 from tlsglass.wire.extensions import (
     ALPN,
     KeyShareClientHello,
@@ -45,8 +46,6 @@ from tlsglass.wire.extensions import (
     SignatureAlgorithms,
     SupportedGroups,
     SupportedVersionsClientHello,
-    find,
-    find_raw,
 )
 from tlsglass.wire.handshake import ClientHello
 

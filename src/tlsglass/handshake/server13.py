@@ -32,6 +32,7 @@ from tlsglass.handshake.connected13 import Connected, certificate_verify_content
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.server import Offer, Plan, plan, read_offer
 from tlsglass.keyschedule import MasterSecret, finished_verify_data, verify_finished
+from tlsglass.wire.extension_block import find, find_raw
 from tlsglass.wire.extensions import (
     ALPN,
     CertificateAuthorities,
@@ -45,8 +46,6 @@ from tlsglass.wire.extensions import (
     ServerNameAck,
     SignatureAlgorithms,
     SupportedVersionsServerHello,
-    find,
-    find_raw,
 )
 from tlsglass.wire.handshake import (
     HELLO_RETRY_REQUEST_RANDOM,

@@ -5,6 +5,8 @@ Public but provisional, for people who build or inspect messages by hand.
 
 from tlsglass.wire.alert import CHANGE_CIPHER_SPEC_BODY, Alert
 from tlsglass.wire.buffer import Reader, Writer
+from tlsglass.wire.extension_block import *  # noqa: F403
+from tlsglass.wire.extension_block import __all__ as _block_all
 from tlsglass.wire.extensions import *  # noqa: F403
 from tlsglass.wire.extensions import __all__ as _ext_all
 from tlsglass.wire.handshake import *  # noqa: F403
@@ -12,5 +14,5 @@ from tlsglass.wire.handshake import __all__ as _hs_all
 from tlsglass.wire.record import *  # noqa: F403
 from tlsglass.wire.record import __all__ as _rec_all
 
-__all__ = ["CHANGE_CIPHER_SPEC_BODY", "Alert", "Reader", "Writer", *_ext_all, *_hs_all,
+__all__ = ["CHANGE_CIPHER_SPEC_BODY", "Alert", "Reader", "Writer", *_ext_all, *_block_all, *_hs_all,
            *_rec_all]

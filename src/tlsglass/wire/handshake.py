@@ -17,7 +17,8 @@ from typing import ClassVar, Final, Self
 from tlsglass.enums import HandshakeType, ProtocolVersion
 from tlsglass.errors import DecodeError
 from tlsglass.wire.buffer import Reader, Writer
-from tlsglass.wire.extensions import Extension, decode_extensions, encode_extensions
+from tlsglass.wire.extension_block import decode_extensions, encode_extensions
+from tlsglass.wire.extensions import Extension
 
 __all__ = [
     "HANDSHAKE_HEADER_LEN",
