@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-import tlsglass
 from helpers import Pair, Pki, client_config, server_config
 from tlsglass.errors import TLSError
 
@@ -76,4 +75,3 @@ def test_secret_repr_is_a_label_and_a_length() -> None:
     s = Secret("client_handshake_traffic_secret", b"\x01" * 32)
     assert repr(s) == "Secret('client_handshake_traffic_secret', 32 bytes)"
     assert "01" not in str(s)
-    _ = tlsglass
