@@ -1,0 +1,126 @@
+"""`tlsglass serve`: like `openssl s_server`; an echo server or a small HTTPS responder."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import socket
+import sys
+import threading
+
+from tlsglass import CertifiedKey, CipherSuite, NamedGroup, ServerConfig, TLSError, TrustStore
+from tlsglass.ca import ThrowawayCA
+from tlsglass.cli._common import (
+    add_common_options,
+    apply_common_options,
+    describe_session,
+    explain,
+)
+from tlsglass.enums import SignatureScheme, describe
+from tlsglass.io import TLSSocket, wrap_server
+from tlsglass.observe import MessageTrace, TraceRecord
+from tlsglass.wire import ALPN, ClientHello, SignatureAlgorithms, SupportedGroups, find
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="an echo server or HTTPS responder")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8443)
+    p.add_argument("--cert", action="append", help="certificate chain (repeat; chosen by SNI)")
+    p.add_argument("--key", action="append", help="private key for each --cert")
+    p.add_argument("--client-ca", help="ask clients for a certificate from these roots (mTLS)")
+    p.add_argument("--client-auth", choices=("optional", "required"), default="required",
+                   help="with --client-ca: whether a client certificate is required")
+    p.add_argument("--http", action="store_true",
+                   help="answer any request with a page describing the connection")
+    add_common_options(p)
+
+
+def _server_config(args: argparse.Namespace) -> ServerConfig:
+    options: dict[str, object] = {}
+    if args.cert:
+        keys = args.key or args.cert
+        if len(keys) != len(args.cert):
+            raise SystemExit("tlsglass: give one --key for each --cert")
+        options["certificates"] = tuple(CertifiedKey.from_files(c, k)
+                                        for c, k in zip(args.cert, keys, strict=True))
+    else:
+        ca = ThrowawayCA.create()
+        options["certificates"] = (ca.issue_server("localhost", "127.0.0.1", "::1"),)
+        print("tlsglass: no --cert given; using a throwaway certificate for localhost "
+              "(clients must skip verification or trust this root):\n"
+              + ca.root_pem.decode(), file=sys.stderr)
+    if args.client_ca:
+        options["client_trust"] = TrustStore.from_file(args.client_ca)
+        options["client_auth"] = args.client_auth
+    apply_common_options(options, args)
+    return ServerConfig(**options)  # type: ignore[arg-type]
+
+
+def _offer_summary(hello: ClientHello | None) -> list[str]:
+    if hello is None:
+        return []
+    groups = find(hello.extensions, SupportedGroups)
+    schemes = find(hello.extensions, SignatureAlgorithms)
+    alpn = find(hello.extensions, ALPN)
+    return [
+        "client offered suites:  " + ", ".join(describe(CipherSuite, s)
+                                               for s in hello.cipher_suites),
+        "client offered groups:  " + (", ".join(describe(NamedGroup, g) for g in groups.values)
+                                      if groups else "-"),
+        "client offered schemes: " + (", ".join(describe(SignatureScheme, s)
+                                                for s in schemes.values) if schemes else "-"),
+        "client offered ALPN:    " + (", ".join(p.decode("latin-1")
+                                                for p in alpn.protocol_name_list)
+                                      if alpn else "-"),
+    ]
+
+
+def _http_answer(tls: TLSSocket, hello: ClientHello | None) -> None:
+    request = b""
+    while b"\r\n\r\n" not in request and len(request) < 65536:
+        chunk = tls.recv()
+        if not chunk:
+            return
+        request += chunk
+    lines = describe_session(tls, False)[:6] + _offer_summary(hello)
+    body = ("<!doctype html><title>tlsglass</title><h1>Your TLS connection</h1><pre>\n"
+            + "\n".join(lines) + "\n</pre>\n").encode()
+    tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+
+
+def _serve_one(sock: socket.socket, peer: str, config: ServerConfig, http: bool) -> None:
+    hellos: list[ClientHello] = []
+
+    def sink(record: TraceRecord) -> None:
+        if isinstance(record, MessageTrace) and isinstance(record.message, ClientHello):
+            hellos.append(record.message)
+
+    sock.settimeout(30)
+    try:
+        with wrap_server(sock, dataclasses.replace(config, trace=sink)) as tls:
+            who = tls.conn.peer_certificates[0].subject if tls.conn.peer_certificates else ""
+            print(f"{peer}: {tls.version()} {tls.cipher()} {tls.group()} {who}".rstrip(),
+                  file=sys.stderr)
+            if http:
+                _http_answer(tls, hellos[-1] if hellos else None)
+            else:
+                while data := tls.recv():
+                    tls.sendall(data)
+    except (TLSError, OSError) as exc:
+        print(f"{peer}: {explain(exc)}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = _server_config(args)
+    with socket.create_server((args.host, args.port)) as listener:
+        mode = "HTTPS responder" if args.http else "echo server"
+        print(f"tlsglass {mode} on {args.host}:{listener.getsockname()[1]}",
+              file=sys.stderr, flush=True)
+        while True:
+            sock, address = listener.accept()
+            threading.Thread(target=_serve_one, args=(sock, address[0], config, args.http),
+                             daemon=True).start()
