@@ -98,8 +98,8 @@ def test_client_certificate_to_openssl_s_server_verify(ca: Path, tmp_path: Path)
     port = free_port()
     args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
             str(ca / "issued/localhost.pem"), "-key", str(ca / "issued/localhost.key"),
-            "-cert_chain", str(ca / "issued/localhost.pem"), "-Verify", "2", "-CAfile", str(ca / "root.pem"), "-verify_return_error",
-            "-rev", "-naccept", "1"]
+            "-cert_chain", str(ca / "issued/localhost.pem"), "-Verify", "2", "-CAfile",
+            str(ca / "root.pem"), "-verify_return_error", "-rev", "-naccept", "1"]
     with run(args, tmp_path, "s_server") as server:
         server.wait_output("ACCEPT")
         result = subprocess.run(
