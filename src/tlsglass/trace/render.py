@@ -128,13 +128,22 @@ def hex_dump(fields: tuple[ByteField, ...], indent: str = "") -> list[str]:
 
 
 def side_by_side(left: str, right: str, width: int) -> str:
-    """Two renderings in columns of `width` characters each (plain text only)."""
-    a = [line for text in left.splitlines() for line in _fit(text, width)]
-    b = [line for text in right.splitlines() for line in _fit(text, width)]
-    rows = max(len(a), len(b))
-    a += [""] * (rows - len(a))
-    b += [""] * (rows - len(b))
-    return "\n".join(f"{x:<{width}} | {y}".rstrip() for x, y in zip(a, b, strict=True)) + "\n"
+    """Two renderings in columns of `width` characters, their paragraphs (steps) aligned."""
+    a_blocks, b_blocks = left.split("\n\n"), right.split("\n\n")
+    rows: list[str] = []
+    for index in range(max(len(a_blocks), len(b_blocks))):
+        a = _column(a_blocks[index] if index < len(a_blocks) else "", width)
+        b = _column(b_blocks[index] if index < len(b_blocks) else "", width)
+        height = max(len(a), len(b))
+        a += [""] * (height - len(a))
+        b += [""] * (height - len(b))
+        rows.extend(f"{x:<{width}} | {y}".rstrip() for x, y in zip(a, b, strict=True))
+        rows.append(f"{'':<{width}} |")
+    return "\n".join(rows[:-1]) + "\n"
+
+
+def _column(block: str, width: int) -> list[str]:
+    return [line for text in block.strip("\n").splitlines() for line in _fit(text, width)]
 
 
 def _fit(line: str, width: int) -> list[str]:

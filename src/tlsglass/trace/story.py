@@ -132,10 +132,12 @@ class _Builder:
         self.drafts.append(draft)
 
     def note(self, note: Note) -> None:
-        if self.drafts:
-            self.drafts[-1].notes.append(note)
-        else:
-            self.pending.append(note)
+        """Attach to the message being handled (a CCS or data record never causes a note)."""
+        for draft in reversed(self.drafts):
+            if draft.step.kind in ("message", "alert"):
+                draft.notes.append(note)
+                return
+        self.pending.append(note)
 
     def feed(self, record: TraceRecord) -> None:
         match record:
@@ -230,8 +232,10 @@ class _Builder:
                                            AlertDescription.USER_CANCELED)
         summary = f"The {sender} sends a {level} {name} alert"
         summary += f": {record.reason}." if record.reason else "."
+        encrypted = self.write_encrypted if record.direction == "out" else self.read_encrypted
         self.add(Step(
             number=len(self.drafts) + 1, kind="alert", sender=sender, receiver=receiver,
+            encrypted=encrypted,
             title=f"Alert {name}", summary=summary, why=info.what if info else "",
             rfc=info.rfc if info else "RFC 8446 §6",
             fields=(("level", level), ("description", name))))

@@ -21,6 +21,7 @@ from tlsglass.enums import (
     CipherSuite,
     ExtensionType,
     HandshakeType,
+    KeyUpdateRequest,
     NamedGroup,
     ProtocolVersion,
     SignatureScheme,
@@ -31,8 +32,11 @@ from tlsglass.trace.explain import explain, message_name
 from tlsglass.wire import (
     ALPN,
     Certificate,
+    CertificateAuthorities,
     CertificateVerify,
     ClientHello,
+    EarlyDataIndication,
+    EarlyDataTicket,
     Extension,
     HandshakeMessage,
     KeyShareClientHello,
@@ -40,6 +44,7 @@ from tlsglass.wire import (
     KeyShareServerHello,
     PreSharedKeyClientHello,
     PreSharedKeyServerHello,
+    RecordSizeLimit,
     ServerHello,
     ServerNameList,
     SignatureAlgorithms,
@@ -85,6 +90,8 @@ def _client_hello(msg: HandshakeMessage, sender: str) -> Summary:
         text += f" It asks for '{sni.host_name.decode('ascii', 'replace')}'."
     if psk is not None:
         text += f" It offers {len(psk.identities)} ticket(s) to resume an earlier session."
+    if find(exts, EarlyDataIndication) is not None:
+        text += " It will send 0-RTT data right after this message."
     fields = [("versions", version_text),
               ("cipher_suites", _names(CipherSuite, msg.cipher_suites)),
               ("key_share", _names(NamedGroup, share_groups))]
@@ -173,11 +180,72 @@ def _generic(msg: HandshakeMessage, sender: str) -> Summary:
     return Summary(text, fields)
 
 
+def _encrypted_extensions(msg: HandshakeMessage, sender: str) -> Summary:
+    exts: tuple[Extension, ...] = getattr(msg, "extensions", ())
+    said = []
+    alpn = find(exts, ALPN)
+    if alpn is not None:
+        said.append("application protocol " + ", ".join(
+            p.decode("latin-1") for p in alpn.protocol_name_list))
+    if find(exts, EarlyDataIndication) is not None:
+        said.append("0-RTT data accepted")
+    limit = find(exts, RecordSizeLimit)
+    if limit is not None:
+        said.append(f"records up to {limit.record_size_limit} bytes")
+    text = "The server's other answers, now encrypted: " + ("; ".join(said) or "nothing more") \
+        + "."
+    return Summary(text, (("extensions", _ext_names(exts)),))
+
+
+def _certificate_request(msg: HandshakeMessage, sender: str) -> Summary:
+    exts: tuple[Extension, ...] = getattr(msg, "extensions", ())
+    schemes = find(exts, SignatureAlgorithms)
+    cas = find(exts, CertificateAuthorities)
+    fields = [("signature_algorithms", _names(SignatureScheme, schemes.values) if schemes
+               else "-")]
+    if cas is not None:
+        fields.append(("certificate_authorities", str(len(cas.authorities))))
+    return Summary("The server asks the client to prove who it is with a certificate "
+                   "(mutual TLS).", (*fields, ("extensions", _ext_names(exts))))
+
+
+def _finished(msg: HandshakeMessage, sender: str) -> Summary:
+    size = len(getattr(msg, "verify_data", b""))
+    return Summary(f"The {sender} proves it saw the same handshake: an HMAC of the whole "
+                   f"transcript ({size} bytes, not shown) under its finished key.",
+                   (("verify_data", f"({size} bytes, not shown)"),))
+
+
+def _new_session_ticket(msg: HandshakeMessage, sender: str) -> Summary:
+    lifetime = int(getattr(msg, "ticket_lifetime", 0))
+    exts: tuple[Extension, ...] = getattr(msg, "extensions", ())
+    early = find(exts, EarlyDataTicket)
+    text = (f"The server hands the client a resumption ticket, valid for up to {lifetime} "
+            "seconds.")
+    if early is not None:
+        text += f" It may carry up to {early.max_early_data_size} bytes of 0-RTT data."
+    return Summary(text, (("ticket_lifetime", f"{lifetime} s"),
+                          ("ticket", f"({len(getattr(msg, 'ticket', b''))} bytes, not shown)"),
+                          ("extensions", _ext_names(exts))))
+
+
+def _key_update(msg: HandshakeMessage, sender: str) -> Summary:
+    request = int(getattr(msg, "request_update", 0))
+    text = f"The {sender} switches to its next traffic key"
+    text += " and asks the peer to do the same." if request else "."
+    return Summary(text, (("request_update", describe(KeyUpdateRequest, request)),))
+
+
 _SUMMARIES: Final[Mapping[int, Callable[[HandshakeMessage, str], Summary]]] = MappingProxyType({
     HandshakeType.CLIENT_HELLO: _client_hello,
     HandshakeType.SERVER_HELLO: _server_hello,
     HandshakeType.CERTIFICATE: _certificate,
     HandshakeType.CERTIFICATE_VERIFY: _certificate_verify,
+    HandshakeType.ENCRYPTED_EXTENSIONS: _encrypted_extensions,
+    HandshakeType.CERTIFICATE_REQUEST: _certificate_request,
+    HandshakeType.FINISHED: _finished,
+    HandshakeType.NEW_SESSION_TICKET: _new_session_ticket,
+    HandshakeType.KEY_UPDATE: _key_update,
 })
 
 
