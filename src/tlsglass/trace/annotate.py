@@ -32,7 +32,7 @@ from tlsglass.enums import (
     SignatureScheme,
     describe,
 )
-from tlsglass.wire import Extension, HandshakeMessage, Writer, encode_handshake
+from tlsglass.wire import Extension, HandshakeMessage, RawExtension, Writer, encode_handshake
 
 __all__ = ["ByteField", "annotate_message", "annotate_record_header", "enum_for", "show_value"]
 
@@ -218,10 +218,24 @@ def _struct(obj: object, encode: object, raw: bytes, base: int, depth: int,
         yield ByteField(start=base + start, end=base + end, label=name,
                         value=show_value(obj, name, value, reveal), depth=depth,
                         data=b"" if hidden else raw[base + start:base + end], hidden=hidden)
-        if isinstance(value, tuple) and value and not hidden:
+        if isinstance(value, tuple) and value and not hidden and _is_struct(value[0]):
+            if prefix:
+                yield _length(raw, base + start, prefix, depth + 1)
             yield from _items(value, raw, base + start + prefix, depth + 1, reveal)
         elif dataclasses.is_dataclass(value) and hasattr(value, "encode"):
             yield from _struct(value, value.encode, raw, base + start, depth + 1, reveal)
+
+
+def _is_struct(item: object) -> bool:
+    return isinstance(item, Extension) or (dataclasses.is_dataclass(item)
+                                           and hasattr(item, "encode"))
+
+
+def _length(raw: bytes, at: int, width: int, depth: int) -> ByteField:
+    """A length prefix as its own field, so the leaves cover every byte."""
+    data = raw[at:at + width]
+    return ByteField(start=at, end=at + width, label="length",
+                     value=f"{int.from_bytes(data, 'big')} bytes follow", depth=depth, data=data)
 
 
 def _items(items: tuple[object, ...], raw: bytes, at: int, depth: int,
@@ -242,12 +256,22 @@ def _extension(ext: Extension, raw: bytes, at: int, depth: int,
                reveal: bool) -> Generator[ByteField, None, int]:
     body, _ = _spans(ext.encode_body)
     name = describe(ExtensionType, ext.type_code)
-    yield ByteField(start=at, end=at + 4 + len(body), label=f"extension {name}",
+    end = at + 4 + len(body)
+    yield ByteField(start=at, end=end, label=f"extension {name}",
                     value=f"{len(body)} bytes of extension_data", depth=depth,
-                    data=raw[at:at + 4 + len(body)])
-    if dataclasses.fields(ext) and type(ext).__name__ != "RawExtension":
+                    data=raw[at:end])
+    yield ByteField(start=at, end=at + 2, label="extension_type", value=name, depth=depth + 1,
+                    data=raw[at:at + 2])
+    yield _length(raw, at + 2, 2, depth + 1)
+    if not body:
+        return end
+    if dataclasses.fields(ext) and not isinstance(ext, RawExtension):
         yield from _struct(ext, ext.encode_body, raw, at + 4, depth + 1, reveal)
-    return at + 4 + len(body)
+    else:
+        yield ByteField(start=at + 4, end=end, label="extension_data",
+                        value=show_value(ext, "data", body), depth=depth + 1,
+                        data=raw[at + 4:end])
+    return end
 
 
 def annotate_record_header(header: bytes, protected: bool) -> tuple[ByteField, ...]:

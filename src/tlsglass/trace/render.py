@@ -111,7 +111,7 @@ def _outcome_lines(story: Story, paint: _Paint, width: int) -> list[str]:
 
 
 def hex_dump(fields: tuple[ByteField, ...], indent: str = "") -> list[str]:
-    """Offset, hex and label of each field; bytes only for leaves (parents just label)."""
+    """Offset, hex and label of each field; bytes only for leaves (parents give a size)."""
     lines: list[str] = []
     for index, f in enumerate(fields):
         has_children = index + 1 < len(fields) and fields[index + 1].depth > f.depth
@@ -120,7 +120,7 @@ def hex_dump(fields: tuple[ByteField, ...], indent: str = "") -> list[str]:
         if f.hidden:
             data = ".. " * min(f.end - f.start, 8)
         elif has_children:
-            data = f.data[:4].hex(" ") + (" .." if f.end - f.start > 4 else "")
+            data = f"[{f.end - f.start} bytes]"  # its children below show them
         else:
             data = f.data[:8].hex(" ") + (" .." if f.end - f.start > 8 else "")
         lines.append(f"{indent}{f.start:04x}  {data:<26} {label}")
