@@ -18,17 +18,25 @@ from tlsglass.trace.story import Step, Story
 __all__ = ["render_html"]
 
 _STYLE: Final = """
-body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:980px;color:#222}
-h1{font-size:1.5em} .lanes{display:grid;grid-template-columns:1fr 1fr;font-weight:bold;
-text-align:center;border-bottom:2px solid #888;margin-bottom:.5em}
-.step{margin:.35em 0} .step>summary{list-style:none;cursor:pointer;display:grid;
-grid-template-columns:1fr 1fr;align-items:center}
+body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
+h1{font-size:1.5em} .story{margin-bottom:3em}
+.flow{background:linear-gradient(#888,#888) 8% 0/2px 100% no-repeat,
+linear-gradient(#888,#888) 92% 0/2px 100% no-repeat;padding:.2em 0}
+.lanes{display:flex;justify-content:space-between;font-weight:bold;padding:0 3%}
+.step>summary{list-style:none;cursor:pointer;padding:.45em 8% 0}
 .step>summary::-webkit-details-marker{display:none}
-.arrow{grid-column:1/3;padding:.3em .6em;border-radius:4px;background:#eef4fb;position:relative}
-.to-server .arrow{margin-right:12%;border-right:4px solid #2a6fb0}
-.to-client .arrow{margin-left:12%;border-left:4px solid #9b3fa8;background:#f7eefa;text-align:right}
-.enc{font-size:.8em;color:#2a7a2a;margin:0 .4em} .alert .arrow{background:#fde8e8}
-.body{border-left:3px solid #ccc;margin:.3em 1em 1em;padding:.2em 1em}
+.arrow{position:relative;border-bottom:2px solid #2a6fb0;text-align:center;padding-bottom:2px}
+.arrow::after{content:"";position:absolute;bottom:-7px;border:6px solid transparent}
+.to-server .arrow::after{right:-2px;border-left:12px solid #2a6fb0;border-right:0}
+.to-client .arrow{border-color:#9b3fa8} .to-client .arrow::after{left:-2px;
+border-right:12px solid #9b3fa8;border-left:0}
+.alert .arrow{border-color:#b00020;border-bottom-style:dashed}
+.alert.to-server .arrow::after{border-left-color:#b00020}
+.alert.to-client .arrow::after{border-right-color:#b00020}
+.step[open]>summary .arrow{background:#f3f3f3}
+.enc{font-size:.8em;color:#2a7a2a;margin-left:.4em}
+.body{background:#fff;border:1px solid #ddd;border-radius:4px;margin:.8em 10% 1em;
+padding:.2em 1em}
 .why{color:#444} .rfc{color:#777;font-size:.85em} table{border-collapse:collapse}
 td{padding:1px 8px 1px 0;vertical-align:top} pre{background:#f6f6f6;padding:.6em;overflow:auto}
 .note-bad{color:#b00020} .note-good{color:#1d6b1d} .note-state{color:#888}
@@ -57,17 +65,17 @@ def _story(story: Story) -> str:
         secrets = "<h3>Secrets (revealed on request)</h3><pre>" + escape("\n".join(
             f"{label} {value}" for label, value in story.secrets)) + "</pre>"
     return (f"<section class=\"story\"><h2>Seen from the {escape(story.role)}</h2>"
-            f"<div class=\"lanes\"><div>client</div><div>server</div></div>\n{rows}\n"
+            f"<div class=\"lanes\"><div>client</div><div>server</div></div>\n"
+            f"<div class=\"flow\">\n{rows}\n</div>"
             f"<div class=\"outcome {escape(story.outcome)}\">{escape(outcome)}</div>"
             f"{secrets}</section>")
 
 
 def _step(step: Step) -> str:
     direction = "to-server" if step.receiver == "server" else "to-client"
-    extra = " alert" if step.kind == "alert" else ""
+    extra = " alert" if ("level", "fatal") in step.fields else ""
     enc = "<span class=\"enc\">encrypted</span>" if step.encrypted else ""
-    arrow = "&rarr;" if direction == "to-server" else "&larr;"
-    head = (f"<summary><div class=\"arrow\">{step.number}. {arrow} "
+    head = (f"<summary><div class=\"arrow\">{step.number}. "
             f"<b>{escape(step.title)}</b>{enc}</div></summary>")
     return (f"<details class=\"step {direction}{extra}\" id=\"step-{step.number}\">"
             f"{head}<div class=\"body\">{_body(step)}</div></details>")
