@@ -2,7 +2,8 @@
 
 RFC 8448 fixes every random value and key share, so its handshakes (simple 1-RTT,
 HelloRetryRequest, and the same 1-RTT client refusing the RFC's certificate for want
-of a trusted root) trace identically on every run. The clock is fixed too.
+of a trusted root) trace identically on every run. The clock is fixed too. Mutual TLS
+between our own client and server is made deterministic the same way (fixed_pki.py).
 Regenerate after an intended change with TLSGLASS_UPDATE_GOLDEN=1.
 """
 
@@ -14,12 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import fixed_pki
 import pytest
+from fixed_pki import FixedPki
 
 import tlsglass
-from helpers import Pki
+from helpers import Pair, Pki
 from test_rfc8448 import _load, certificate_of, factory, feeder, h, pinned, replay_hook
-from tlsglass import ClientConfig, Connection, NamedGroup, TrustStore
+from tlsglass import ClientConfig, Connection, NamedGroup, ServerConfig, TrustStore
 from tlsglass.trace import Recorder, Story, render_json, render_text
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -127,3 +130,28 @@ def test_rfc8448_unknown_ca_text() -> None:
 
 def test_rendering_is_deterministic() -> None:
     assert render_json(simple_1rtt_story()) == render_json(simple_1rtt_story())
+
+
+def mutual_tls_stories() -> tuple[Story, Story]:
+    """Mutual TLS between our client and server, every input fixed (fixed_pki.py)."""
+    pki = FixedPki()
+    rc, rs = Recorder(), Recorder()
+    common: dict[str, Any] = {"groups": (NamedGroup.X25519,), "clock": lambda: fixed_pki.CLOCK}
+    client = ClientConfig(server_name="server.test", trust=pki.trust, trace=rc,
+                          certificate=pki.issue("client.test", 3, server=False),
+                          entropy=fixed_pki.entropy("client"),
+                          key_pair_factory=fixed_pki.key_pairs("client"), **common)
+    server = ServerConfig(certificates=(pki.issue("server.test", 2),), client_auth="required",
+                          client_trust=pki.trust, trace=rs, entropy=fixed_pki.entropy("server"),
+                          key_pair_factory=fixed_pki.key_pairs("server"), **common)
+    Pair(client, server).handshake()
+    return rc.story(), rs.story(with_bytes=True)
+
+
+def test_mutual_tls_golden() -> None:
+    client, server = mutual_tls_stories()
+    _compare("mutual_tls_client.txt", render_text(client))
+    _compare("mutual_tls_server.txt", render_text(server))
+    _compare("mutual_tls_server.json", render_json(server))
+    assert "CertificateRequest" in [s.title for s in client.steps]
+    assert client.outcome == server.outcome == "complete"
