@@ -149,6 +149,8 @@ class Connection:
             self._out.append(write.seal(_APPLICATION_DATA, bytes(data), 0))  # one record
         else:
             self._out.append(records.protect(_APPLICATION_DATA, bytes(data)))
+        if self.config.trace is not None:  # convention 13: records out, too
+            self._trace_record("out", _APPLICATION_DATA, len(data), write is not None)
         if write is not None and write.seq >= write.limit:
             self.key_update(request_peer=False)  # §5.5: before the AEAD's usage limit
 

@@ -4,6 +4,7 @@
     tlsglass connect HOST[:PORT]  like `openssl s_client`: show the session, relay stdin/stdout
     tlsglass serve                like `openssl s_server`: echo, or a small HTTPS responder
     tlsglass ca ...               a local CA: init, issue, sign, revoke, list, export, trust
+    tlsglass trace HOST[:PORT]    explain a real handshake, step by step (text, JSON, HTML)
 
 Each command is one module with `add_parser(sub)` and `run(args) -> exit status`; add a
 command by adding a module and naming it in `_COMMANDS`.
@@ -17,7 +18,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from tlsglass import TLSError
-from tlsglass.cli import ca, connect, demo, serve
+from tlsglass.cli import ca, connect, demo, serve, trace
 from tlsglass.cli._common import explain
 
 __all__ = ["main"]
@@ -26,6 +27,7 @@ _COMMANDS: dict[str, ModuleType] = {
     "demo": demo,
     "connect": connect,
     "serve": serve,
+    "trace": trace,
     "ca": ca,
 }
 

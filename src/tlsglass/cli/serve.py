@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import socket
 import sys
 import threading
@@ -19,9 +20,12 @@ from tlsglass.cli._common import (
 from tlsglass.enums import SignatureScheme, describe
 from tlsglass.io import TLSSocket, wrap_server
 from tlsglass.observe import MessageTrace, TraceRecord
+from tlsglass.trace import Recorder, render_text
 from tlsglass.wire import ALPN, ClientHello, SignatureAlgorithms, SupportedGroups, find
 
 __all__ = ["add_parser", "run"]
+
+_PRINT_LOCK = threading.Lock()  # one story at a time on stdout
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +39,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="with --client-ca: whether a client certificate is required")
     p.add_argument("--http", action="store_true",
                    help="answer any request with a page describing the connection")
+    p.add_argument("--trace", action="store_true",
+                   help="narrate each incoming handshake, step by step, on stdout")
+    p.add_argument("--trace-bytes", action="store_true",
+                   help="with --trace: also each message's bytes, field by field")
     add_common_options(p)
 
 
@@ -92,26 +100,52 @@ def _http_answer(tls: TLSSocket, hello: ClientHello | None) -> None:
                 b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
 
 
-def _serve_one(sock: socket.socket, peer: str, config: ServerConfig, http: bool) -> None:
+def _serve_one(sock: socket.socket, peer: str, config: ServerConfig, args: argparse.Namespace
+               ) -> None:
     hellos: list[ClientHello] = []
+    recorder = Recorder()
+    narrated = threading.Event()  # after the story is told, stop recording
 
     def sink(record: TraceRecord) -> None:
         if isinstance(record, MessageTrace) and isinstance(record.message, ClientHello):
             hellos.append(record.message)
+        if args.trace and not narrated.is_set():
+            recorder(record)
 
     sock.settimeout(30)
     try:
-        with wrap_server(sock, dataclasses.replace(config, trace=sink)) as tls:
-            who = tls.conn.peer_certificates[0].subject if tls.conn.peer_certificates else ""
-            print(f"{peer}: {tls.version()} {tls.cipher()} {tls.group()} {who}".rstrip(),
-                  file=sys.stderr)
-            if http:
-                _http_answer(tls, hellos[-1] if hellos else None)
-            else:
-                while data := tls.recv():
-                    tls.sendall(data)
+        _session(sock, peer, dataclasses.replace(config, trace=sink), args.http, hellos,
+                 (recorder, narrated) if args.trace else None, args.trace_bytes)
     except (TLSError, OSError) as exc:
         print(f"{peer}: {explain(exc)}", file=sys.stderr)
+    if args.trace and not narrated.is_set() and recorder.records:
+        _narrate(peer, recorder, args.trace_bytes)  # a failed handshake, up to the failure
+
+
+def _narrate(peer: str, recorder: Recorder, with_bytes: bool) -> None:
+    """Print one connection's story in one write, so concurrent clients do not interleave."""
+    story = recorder.story("server", with_bytes=with_bytes)
+    colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    with _PRINT_LOCK:
+        sys.stdout.write(f"--- handshake from {peer} ---\n" + render_text(story, colour=colour))
+        sys.stdout.flush()
+
+
+def _session(sock: socket.socket, peer: str, config: ServerConfig, http: bool,
+             hellos: list[ClientHello], tracing: tuple[Recorder, threading.Event] | None,
+             with_bytes: bool) -> None:
+    with wrap_server(sock, config) as tls:
+        who = tls.conn.peer_certificates[0].subject if tls.conn.peer_certificates else ""
+        print(f"{peer}: {tls.version()} {tls.cipher()} {tls.group()} {who}".rstrip(),
+              file=sys.stderr)
+        if tracing is not None:  # the handshake is done: tell it before serving
+            _narrate(peer, tracing[0], with_bytes)
+            tracing[1].set()
+        if http:
+            _http_answer(tls, hellos[-1] if hellos else None)
+        else:
+            while data := tls.recv():
+                tls.sendall(data)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -122,5 +156,5 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr, flush=True)
         while True:
             sock, address = listener.accept()
-            threading.Thread(target=_serve_one, args=(sock, address[0], config, args.http),
+            threading.Thread(target=_serve_one, args=(sock, address[0], config, args),
                              daemon=True).start()

@@ -18,13 +18,13 @@ from tlsglass.crypto.suites import SuiteInfo
 from tlsglass.enums import HandshakeType, describe
 from tlsglass.errors import UnexpectedMessage
 from tlsglass.events import Event
-from tlsglass.observe import Decision, MessageTrace, TraceRecord
+from tlsglass.observe import Decision, MessageTrace, TraceRecord, TrustDecision
 from tlsglass.transcript import Transcript
 from tlsglass.wire.extension_block import check_extensions
 from tlsglass.wire.handshake import HandshakeMessage, ServerHello, decode_handshake
-from tlsglass.x509 import Certificate
+from tlsglass.x509 import Certificate, VerifiedChain
 
-__all__ = ["Authenticated", "Negotiated", "Output", "State", "dispatch"]
+__all__ = ["Authenticated", "Negotiated", "Output", "State", "dispatch", "report_trust"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,6 +103,19 @@ def decide(out: Output, topic: str, chosen: str, offered: tuple[str, ...] = (),
     if out.tracing:
         out.trace(Decision(role=out.role, topic=topic, chosen=chosen, offered=offered,
                            reason=reason))
+
+
+def report_trust(out: Output, peer: str, chain: tuple[Certificate, ...],
+                 verified: VerifiedChain | None, *, server_name: str | None = None,
+                 method: str = "trust store", error: Exception | None = None) -> None:
+    """Report the verdict on a peer's chain, with the path it took or why it failed."""
+    if not out.tracing:
+        return
+    path = tuple(c.subject for c in (verified.chain if verified is not None else chain))
+    anchor = verified.trust_anchor.subject if verified is not None else ""
+    out.trace(TrustDecision(role=out.role, peer=peer, path=path, anchor=anchor,
+                            server_name=server_name, method=method, ok=error is None,
+                            reason="" if error is None else str(error)))
 
 
 class State:

@@ -34,11 +34,19 @@ from tlsglass.errors import (
     IllegalParameter,
     MissingExtension,
     ProtocolVersionError,
+    TLSError,
     UnexpectedMessage,
     UnsupportedExtension,
 )
 from tlsglass.events import HandshakeComplete
-from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
+from tlsglass.handshake.base import (
+    Authenticated,
+    Negotiated,
+    Output,
+    State,
+    decide,
+    report_trust,
+)
 from tlsglass.handshake.client import ClientHelloSent
 from tlsglass.handshake.client_auth13 import send_client_certificate
 from tlsglass.handshake.connected13 import ClientConnected, certificate_verify_content
@@ -294,7 +302,15 @@ def _certificate(state: WaitCertCR, msg: HandshakeMessage, out: Output) -> State
     for entry in msg.certificate_list:
         _check_unsolicited(entry.extensions, state.sent.offered_extensions)
     chain = tuple(X509Certificate.from_der(e.cert_data) for e in msg.certificate_list)
-    verified = _verify(state.sent, chain)
+    try:
+        verified = _verify(state.sent, chain)
+    except TLSError as exc:
+        report_trust(out, "server", chain, None, server_name=state.sent.server_name, error=exc)
+        raise
+    method = ("custom verifier" if state.sent.config.verifier is not None else
+              "verification disabled" if verified is None else "trust store")
+    report_trust(out, "server", chain, verified, server_name=state.sent.server_name,
+                 method=method)
     return WaitCV(sent=state.sent, keys=state.keys, group=state.group, ccs_sent=state.ccs_sent,
                   alpn=state.alpn, request=state.request, chain=chain, verified=verified)
 

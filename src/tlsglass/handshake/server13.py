@@ -25,9 +25,22 @@ from tlsglass.enums import (
     SignatureScheme,
     describe,
 )
-from tlsglass.errors import CertificateRequired, DecodeError, DecryptError, IllegalParameter
+from tlsglass.errors import (
+    CertificateRequired,
+    DecodeError,
+    DecryptError,
+    IllegalParameter,
+    TLSError,
+)
 from tlsglass.events import HandshakeComplete
-from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
+from tlsglass.handshake.base import (
+    Authenticated,
+    Negotiated,
+    Output,
+    State,
+    decide,
+    report_trust,
+)
 from tlsglass.handshake.connected13 import Connected, certificate_verify_content
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.server import Offer, Plan, plan, read_offer
@@ -278,7 +291,12 @@ class WaitCert(_AfterServerFinished):
         trust = self.config.client_trust
         assert trust is not None
         now = datetime.fromtimestamp(self.config.clock(), UTC)
-        verify_client_chain(chain, trust, now)
+        try:
+            verified = verify_client_chain(chain, trust, now)
+        except TLSError as exc:
+            report_trust(out, "client", chain, None, error=exc)
+            raise
+        report_trust(out, "client", chain, verified)
         decide(out, "client_certificate", chain[0].subject, (),
                "its chain leads to a root the server trusts for clients")
         return WaitCV(chain=chain, **self._carry())  # type: ignore[arg-type]
