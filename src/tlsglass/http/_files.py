@@ -15,9 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Final
-from urllib.parse import urlsplit
 
-from tlsglass.http._site import Site, content_type, resolve_path
+from tlsglass.http._site import Site, content_type, resolve_path, split_target
 
 __all__ = ["CHUNK", "REASONS", "Response", "error_response", "respond"]
 
@@ -94,10 +93,11 @@ def respond(site: Site, method: str, target: str, extra: Headers = ()) -> Respon
     if path is None:
         return error_response(404, extra, head)
     if path.is_dir():
-        url = urlsplit(target)
-        if not url.path.endswith("/"):
-            query = f"?{url.query}" if url.query else ""
-            return _redirect(f"{url.path}/{query}", extra, head)
+        url_path, url_query = split_target(target)
+        if not url_path.endswith("/"):
+            query = f"?{url_query}" if url_query else ""
+            # One leading slash: "//host/dir/" would send the browser to another host.
+            return _redirect(f"/{url_path.lstrip('/')}/{query}", extra, head)
         path = path / "index.html"
     return _file_response(path, extra, head)
 

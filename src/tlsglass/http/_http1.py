@@ -20,7 +20,7 @@ from tlsglass import TLSError
 from tlsglass.http._app import App, ConnectionFacts, Session
 from tlsglass.http._files import REASONS, Response, error_response
 
-__all__ = ["serve_http1"]
+__all__ = ["discard", "serve_http1"]
 
 _READ: Final = 1 << 16
 
@@ -56,6 +56,7 @@ async def _next_request(conn: h11.Connection, reader: asyncio.StreamReader, app:
                         session: Session) -> h11.Request | None:
     """The next request head, or None when the peer ended the connection or went idle."""
     stop = asyncio.ensure_future(session.stopping.wait())
+    read: asyncio.Future[bytes] | None = None
     try:
         async with asyncio.timeout(app.options.idle_timeout) as deadline:
             while True:
@@ -67,7 +68,6 @@ async def _next_request(conn: h11.Connection, reader: asyncio.StreamReader, app:
                 read = asyncio.ensure_future(reader.read(_READ))
                 await asyncio.wait([read, stop], return_when=asyncio.FIRST_COMPLETED)
                 if not read.done():  # shutdown while idle: end the connection now
-                    read.cancel()
                     return None
                 data = await _result(read)
                 if data:  # a request has started: it must be complete soon
@@ -78,6 +78,16 @@ async def _next_request(conn: h11.Connection, reader: asyncio.StreamReader, app:
         return None
     finally:
         stop.cancel()
+        if read is not None:
+            discard(read)
+
+
+def discard(future: asyncio.Future[Any]) -> None:
+    """Cancel a read nobody will wait for, or consume its outcome (no "never retrieved")."""
+    if not future.done():
+        future.cancel()
+    elif not future.cancelled():
+        future.exception()
 
 
 async def _result(task: asyncio.Future[bytes]) -> bytes:

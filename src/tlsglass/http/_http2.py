@@ -25,6 +25,7 @@ import h2.exceptions
 from tlsglass import TLSError
 from tlsglass.http._app import App, ConnectionFacts, Session
 from tlsglass.http._files import Response
+from tlsglass.http._http1 import discard
 
 __all__ = ["serve_http2"]
 
@@ -70,7 +71,7 @@ class _H2Session:
                 if read.done():
                     read = asyncio.ensure_future(self.reader.read(_READ))
         finally:
-            read.cancel()
+            discard(read)
             stop.cancel()
             await self._cancel_streams()
 

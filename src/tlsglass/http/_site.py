@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from tlsglass import CertifiedKey, ConfigError
 
-__all__ = ["Site", "SiteMap", "content_type", "host_of", "is_ip", "resolve_path"]
+__all__ = ["Site", "SiteMap", "content_type", "host_of", "is_ip", "resolve_path",
+           "split_target"]
 
 _TEXT: Final = "; charset=utf-8"
 # A fixed table rather than the `mimetypes` module, whose answers depend on the
@@ -140,9 +141,18 @@ def is_ip(name: str) -> bool:
     return True
 
 
+def split_target(target: str) -> tuple[str, str]:
+    """(path, query) of an origin-form request-target (RFC 9112 §3.2.1).
+
+    Not urlsplit: it would read "//a/b" as a host "a" and a path "/b".
+    """
+    path, _, query = target.partition("?")
+    return path.partition("#")[0], query.partition("#")[0]
+
+
 def resolve_path(root: Path, target: str) -> Path | None:
     """The file under `root` that request-target `target` names, or None if refused."""
-    path = urlsplit(target).path
+    path = split_target(target)[0]
     if not path.startswith("/"):
         return None
     try:
