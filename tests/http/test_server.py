@@ -18,10 +18,10 @@ from typing import Any
 import h11
 import httpx
 
-from conftest import Web, run
 from helpers import client_config
 from tlsglass.http import AccessRecord, AsyncTLSGlassTransport, HTTPSServer, ServerOptions
 from tlsglass.io import aio
+from websites import Web, run
 
 
 @asynccontextmanager
