@@ -49,7 +49,9 @@ def make_web(base: Path) -> Web:
     root_a, root_b = base / "a", base / "b"
     root_a.mkdir()
     root_b.mkdir()
-    (root_a / "index.html").write_text("<!doctype html><title>A</title><h1 id=site>site A</h1>\n")
+    (root_a / "index.html").write_text("<!doctype html><title>A</title>"
+                                       "<link rel=stylesheet href=style.css>"
+                                       "<h1 id=site>site A</h1>\n")
     (root_b / "index.html").write_text("<!doctype html><title>B</title><h1 id=site>site B</h1>\n")
     (root_a / "style.css").write_text("h1 { color: green }\n")
     big = os.urandom(BIG)
