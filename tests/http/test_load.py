@@ -105,9 +105,10 @@ async def _wave(context: ssl.SSLContext, port: int, expected: bytes) -> tuple[in
         *(_silent(port, context, b"") for _ in range(SILENT)),
         *(_silent(port, context, b"GET / HTTP/1.1\r\nHost: a.") for _ in range(SILENT)),
     ]
-    results = await asyncio.gather(*(_client(context, port, expected) for _ in range(CLIENTS)),
-                                   *silent)
-    return sum(results[:CLIENTS]), list(results[CLIENTS:])
+    served, waits = await asyncio.gather(
+        asyncio.gather(*(_client(context, port, expected) for _ in range(CLIENTS))),
+        asyncio.gather(*silent))
+    return sum(served), list(waits)
 
 
 def test_hundreds_of_clients_and_silent_ones(web: Web) -> None:
