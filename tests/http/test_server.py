@@ -257,3 +257,20 @@ def test_h11_client_sees_well_formed_answers(web: Web) -> None:
                     pass
 
     run(main())
+
+
+def test_bad_bodies_and_expect_continue(web: Web) -> None:
+    async def main() -> None:
+        async with serving(web) as (server, log):
+            chunked = await raw_exchange(web, server.port, b"POST / HTTP/1.1\r\nHost: a.test\r\n"
+                                         b"Transfer-Encoding: chunked\r\n\r\nzz\r\n")
+            assert chunked.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+            # The client waits for 100 Continue: it gets the answer at once, not a stall.
+            started = time.monotonic()
+            waiting = await raw_exchange(web, server.port, b"POST / HTTP/1.1\r\nHost: a.test\r\n"
+                                         b"Content-Length: 100000\r\nExpect: 100-continue\r\n\r\n")
+            assert waiting.startswith(b"HTTP/1.1 405 ") and b"connection: close" in waiting
+            assert time.monotonic() - started < 5
+        assert [r.status for r in log] == [405]
+
+    run(main())

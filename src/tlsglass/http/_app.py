@@ -107,7 +107,6 @@ class Session:
     """One live connection, as graceful shutdown sees it."""
 
     def __init__(self) -> None:
-        self.busy = False  # a request is being answered
         self.stopping = asyncio.Event()  # shutdown asked: finish what is in progress, then end
 
 

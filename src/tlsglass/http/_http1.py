@@ -34,20 +34,16 @@ async def serve_http1(reader: asyncio.StreamReader, writer: Any, app: App,
     conn = h11.Connection(h11.SERVER, max_incomplete_event_size=16 * 1024)
     try:
         while not session.stopping.is_set():
-            try:
-                request = await _next_request(conn, reader, app, session)
-            except h11.RemoteProtocolError as exc:
-                await _send_error(conn, writer, app, exc.error_status_hint)
-                return
+            request = await _next_request(conn, reader, app, session)
             if request is None:
                 return
-            session.busy = True
             if not await _answer(conn, reader, writer, app, facts, request, session):
                 return
-            session.busy = False
             if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
                 return
             conn.start_next_cycle()
+    except h11.RemoteProtocolError as exc:  # a malformed head or body: say so, then end
+        await _send_error(conn, writer, app, exc.error_status_hint)
     except (_Closed, h11.LocalProtocolError):
         return
 
@@ -122,16 +118,21 @@ async def _answer(conn: h11.Connection, reader: asyncio.StreamReader, writer: An
     started = time.monotonic()
     method = request.method.decode("latin-1")
     target = request.target.decode("latin-1")
-    try:
-        body_ok = await _drain_body(conn, reader, app)
-    except TimeoutError:
-        return False
-    if not body_ok:
-        site, response = facts.server_name or "-", error_response(413, app.common_headers())
-    else:
-        host = next((v.decode("latin-1") for k, v in request.headers if k == b"host"), None)
-        site, response = app.answer(facts, method, target, host)
-    close = not body_ok or session.stopping.is_set()
+    # A client waiting for "100 Continue" gets our answer instead (we want no body),
+    # and then the end of the connection, since its body was never read.
+    skip_body = conn.they_are_waiting_for_100_continue
+    too_large = False
+    if not skip_body:
+        try:
+            too_large = not await _drain_body(conn, reader, app)
+        except TimeoutError:
+            return False
+    host = next((v.decode("latin-1") for k, v in request.headers if k == b"host"), None)
+    site, response = app.answer(facts, method, target, host)
+    if too_large:
+        response.close()
+        response = error_response(413, app.common_headers())
+    close = skip_body or too_large or session.stopping.is_set()
     try:
         sent = await _send(conn, writer, app, response, close)
     finally:
