@@ -13,6 +13,7 @@ import contextlib
 import functools
 import hashlib
 import http.server
+import signal
 import ssl
 import subprocess
 import sys
@@ -61,6 +62,10 @@ def tlsglass_serve(web: Web, pem: dict[str, Path], tmp: Path, *extra: str
         wait_for_port(port, server.proc)
         wait_for_port(plain, server.proc)
         yield port, plain, server
+        # Ctrl-C is a graceful shutdown: the server says so and exits cleanly.
+        server.proc.send_signal(signal.SIGINT)
+        assert server.proc.wait(15) == 0, server.output()
+        assert "shutting down" in server.output()
 
 
 def _curl(*args: str) -> subprocess.CompletedProcess[bytes]:
