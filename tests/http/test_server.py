@@ -274,3 +274,19 @@ def test_bad_bodies_and_expect_continue(web: Web) -> None:
         assert [r.status for r in log] == [405]
 
     run(main())
+
+
+def test_connections_beyond_the_limit_are_closed(web: Web) -> None:
+    async def main() -> None:
+        async with serving(web, max_connections=2, handshake_timeout=5) as (server, _):
+            held = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(2)]
+            await asyncio.sleep(0.2)
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            async with asyncio.timeout(2):
+                assert await reader.read() == b""  # closed at once, not after 5 s
+            writer.close()
+            assert server.stats.refused == 1 and server.connections == 2
+            for _, w in held:
+                w.close()
+
+    run(main())

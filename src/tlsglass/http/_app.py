@@ -60,7 +60,8 @@ class ServerOptions:
     connection with no request in progress; write_timeout each wait for the peer
     to accept more of a response. shutdown_grace is how long a graceful shutdown
     lets requests in progress finish. hsts_max_age (RFC 6797) adds
-    Strict-Transport-Security to every HTTPS answer.
+    Strict-Transport-Security to every HTTPS answer. Beyond max_connections open
+    at once, new ones are closed as soon as they are accepted, which bounds memory.
     """
 
     handshake_timeout: float = 10.0
@@ -71,6 +72,7 @@ class ServerOptions:
     hsts_max_age: int | None = None
     hsts_include_subdomains: bool = False
     max_request_body: int = 1 << 20
+    max_connections: int = 10_000
     access_log: AccessLog | None = field(default=None, repr=False)
 
 

@@ -47,9 +47,11 @@ def server_config(sites: Sequence[Site], **options: Any) -> ServerConfig:
 
 @dataclass(slots=True)
 class ServerStats:
-    """Counters since start: connections accepted, handshakes done and failed."""
+    """Counters since start: connections accepted, refused (over max_connections),
+    handshakes done and failed."""
 
     accepted: int = 0
+    refused: int = 0
     handshakes: int = 0
     handshake_failures: int = 0
 
@@ -129,6 +131,14 @@ class HTTPSServer:
             if server is not None:
                 await server.wait_closed()
 
+    def _full(self, writer: asyncio.StreamWriter) -> bool:
+        """Over max_connections: close this one at once (counted as refused)."""
+        if len(self._sessions) < self.app.options.max_connections:
+            return False
+        self.stats.refused += 1
+        writer.close()
+        return True
+
     @contextlib.contextmanager
     def _tracked(self) -> Any:
         session = Session()
@@ -142,6 +152,8 @@ class HTTPSServer:
             del self._sessions[session]
 
     async def _serve_tls(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._full(writer):
+            return
         with self._tracked() as session:
             try:
                 tls_reader, tls_writer = await wrap(
@@ -157,6 +169,8 @@ class HTTPSServer:
                 tls_writer.close()  # close_notify, then the transport
 
     async def _serve_ssl(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._full(writer):
+            return
         with self._tracked() as session:
             self.stats.handshakes += 1
             try:
@@ -171,6 +185,8 @@ class HTTPSServer:
         await serve(reader, writer, self.app, facts, session)
 
     async def _redirect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._full(writer):
+            return
         with self._tracked():
             try:
                 await self._answer_redirect(reader, writer)
