@@ -209,3 +209,11 @@ def test_httpx_over_tlsglass_to_tlsglass_serve(web: Web, pem: dict[str, Path],
             got = client.get(f"https://b.test:{port}/")
     assert got.http_version == "HTTP/2" and "site B" in got.text
     assert got.headers["strict-transport-security"] == "max-age=31536000"
+
+
+def test_tlsglass_get_explains_failures(web: Web) -> None:
+    refused = _get("--cacert", str(web.ca_file), f"https://127.0.0.1:{free_port()}/")
+    assert refused.returncode == 1
+    assert refused.stderr.decode() == "tlsglass: connection refused: nothing is listening there\n"
+    bad = _get("--resolve", "nonsense", "https://localhost/")
+    assert bad.returncode != 0 and "HOST:PORT:ADDR" in bad.stderr.decode()
