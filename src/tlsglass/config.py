@@ -282,6 +282,8 @@ class ServerConfig(_TLSConfig):
     psk_key_exchange_modes: tuple[PskKeyExchangeMode, ...] = DEFAULT_PSK_MODES
     # §8.1: record each ticket when used, so it resumes one connection only.
     single_use_tickets: bool = False
+    # 0-RTT (§4.2.10): how much early data a ticket allows; 0 turns 0-RTT off.
+    max_early_data_size: int = 0
     replay_store: ReplayStore = field(default_factory=InMemoryReplayStore, repr=False)
     external_psks: tuple[ExternalPsk, ...] = field(default=(), repr=False)
     # TLS 1.2 session IDs (RFC 5246 §7.4.1.2); None: no session-ID resumption.
@@ -298,6 +300,8 @@ class ServerConfig(_TLSConfig):
             raise ConfigError("tickets_per_connection must be between 0 and 16")
         if not 0 < self.ticket_lifetime <= 604800:
             raise ConfigError("ticket_lifetime must be 1 to 604800 seconds (§4.6.1)")
+        if not 0 <= self.max_early_data_size < 1 << 32:
+            raise ConfigError("max_early_data_size must fit in 32 bits")
         if len({p.identity for p in self.external_psks}) != len(self.external_psks):
             raise ConfigError("two external PSKs share an identity")
         if self.client_auth not in ("none", "optional", "required"):

@@ -224,6 +224,11 @@ class Connection:
     def signature_scheme(self) -> int | None:
         return self._facts.signature_scheme
 
+    @property
+    def resumed(self) -> bool:
+        """Whether the handshake used a PSK (a ticket, or an external PSK) (§2.2)."""
+        return self._facts.resumed
+
     # -- processing ----------------------------------------------------------
 
     def _run(self, action: Callable[..., None], remote: bool, arg: bytes | None = None) -> None:
@@ -351,9 +356,9 @@ class Connection:
 
     # -- Output: what states may do --------------------------------------------
 
-    def send(self, msg: HandshakeMessage) -> bytes:
+    def send(self, msg: HandshakeMessage, transcript: bool = True) -> bytes:
         raw = encode_handshake(msg)
-        if self._state.in_transcript:
+        if transcript and self._state.in_transcript:
             self.transcript.add(raw)
         if self.tracing:
             self.trace(MessageTrace(role=self.role, direction="out", message=msg, raw=raw))

@@ -39,6 +39,7 @@ class Negotiated:
     server_name: str | None = None
     peer_certificates: tuple[Certificate, ...] = field(default=(), repr=False)
     client_random: bytes = field(default=b"", repr=False)
+    resumed: bool = False
 
 
 class Authenticated:
@@ -62,8 +63,9 @@ class Output(Protocol):
     role: str
     transcript: Transcript
 
-    def send(self, msg: HandshakeMessage) -> bytes:
-        """Encode, add to the transcript, queue under the current write key; return the bytes."""
+    def send(self, msg: HandshakeMessage, transcript: bool = True) -> bytes:
+        """Encode, add to the transcript (unless told not to: post-handshake messages),
+        queue under the current write key; return the bytes."""
         ...
 
     def send_change_cipher_spec(self) -> None: ...
