@@ -120,7 +120,7 @@ def _ssl_server(pem: dict[str, Path], connections: int) -> Iterator[int]:
             raw.settimeout(10)
             with ctx.wrap_socket(raw, server_side=True) as s:
                 s.sendall(s.recv(100))
-                reused.append(s.session_reused)
+                reused.append(bool(s.session_reused))
                 with contextlib.suppress(OSError, ssl.SSLError):
                     s.unwrap()
 
