@@ -237,6 +237,8 @@ class ClientConfig(_TLSConfig):
     psk_key_exchange_modes: tuple[PskKeyExchangeMode, ...] = DEFAULT_PSK_MODES
     # An out-of-band PSK (§2.2): with one, the server proves itself by knowing it.
     external_psk: ExternalPsk | None = field(default=None, repr=False)
+    # 0-RTT (§2.3): offer early data when a ticket allows it (Connection.send_early_data).
+    enable_early_data: bool = False
 
     def __post_init__(self) -> None:
         _TLSConfig.__post_init__(self)

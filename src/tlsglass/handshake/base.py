@@ -78,6 +78,10 @@ class Output(Protocol):
 
     def set_own_record_size_limit(self, limit: int) -> None: ...
 
+    def end_early_data(self) -> None:
+        """Client: stop sealing under the early key (a HelloRetryRequest refused 0-RTT)."""
+        ...
+
     def skip_rejected_early_data(self, budget: int) -> None:
         """§4.2.10: discard up to `budget` bytes of 0-RTT data we did not accept."""
         ...
@@ -116,6 +120,8 @@ class State:
     # Whether application data may be sent / received in this state.
     can_send_application_data: ClassVar[bool] = False
     can_receive_application_data: ClassVar[bool] = False
+    # Server between its Finished and the client's EndOfEarlyData: 0-RTT data arrives.
+    receives_early_data: ClassVar[bool] = False
 
     @property
     def name(self) -> str:
@@ -123,6 +129,10 @@ class State:
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         raise NotImplementedError
+
+    def receive_early_data(self, data: bytes, out: Output) -> State:
+        """Only states with `receives_early_data` take 0-RTT application data."""
+        raise UnexpectedMessage(f"early data in {self.name}")
 
 
 def dispatch(state: State, msg_type: int, raw: bytes, out: Output) -> State:

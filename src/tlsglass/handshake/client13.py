@@ -40,10 +40,11 @@ from tlsglass.errors import (
     UnexpectedMessage,
     UnsupportedExtension,
 )
-from tlsglass.events import HandshakeComplete
+from tlsglass.events import EarlyDataRejected, HandshakeComplete
 from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
 from tlsglass.handshake.client import ClientHelloSent
 from tlsglass.handshake.connected13 import ClientConnected, certificate_verify_content
+from tlsglass.handshake.early13 import early_data_answer
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.negotiate import names, select_signature_scheme
 from tlsglass.handshake.psk13 import OfferedPsk, TicketContext, offer_psk
@@ -70,6 +71,7 @@ from tlsglass.wire.handshake import (
     CertificateRequest,
     CertificateVerify,
     EncryptedExtensions,
+    EndOfEarlyData,
     Finished,
     HandshakeMessage,
     ServerHello,
@@ -96,6 +98,15 @@ class WaitSH(State):
     sent: ClientHelloSent
     retry: ServerHello | None = None
     ccs_sent: bool = False
+
+    @property
+    def early_data_limit(self) -> int:
+        """The ticket's max_early_data_size while 0-RTT is on offer (§4.2.10)."""
+        psk = self.sent.psk
+        if self.retry is not None or psk is None or psk.early_secret is None \
+                or psk.ticket is None:
+            return 0
+        return psk.ticket.max_early_data_size
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, ServerHello)
@@ -173,6 +184,9 @@ class WaitSH(State):
         if config.hello_hook is not None:
             hello2 = config.hello_hook(hello2)
         out.transcript.restart_after_hello_retry(suite.hash_name)
+        if self.sent.psk is not None and self.sent.psk.early_secret is not None:
+            out.end_early_data()  # §4.2.10: a HelloRetryRequest rejects 0-RTT
+            out.emit(EarlyDataRejected())
         # §4.1.4: the PSK again, with a binder over the new transcript, if its hash fits.
         hello2, psk = offer_psk(config, hello2, out, self.sent.psk, suite.hash_name) \
             if self.sent.psk is not None else (hello2, None)
@@ -239,8 +253,10 @@ def _handshake_keys(sent: ClientHelloSent, suite: SuiteInfo, shared: bytes | Non
     out.transcript.choose_hash(suite.hash_name)
     keys = handshake_keys(suite, shared, sent.hello.random, out, early)
     out.install_read_key(suite, keys.server_handshake_secret, "handshake")
-    # From here our alerts, too, go under the handshake key (§5.1 forbids plaintext).
-    out.install_write_key(suite, keys.client_handshake_secret, "handshake")
+    if sent.psk is None or sent.psk.early_secret is None:
+        # From here our alerts, too, go under the handshake key (§5.1 forbids plaintext).
+        out.install_write_key(suite, keys.client_handshake_secret, "handshake")
+    # With 0-RTT offered we keep the early key until EncryptedExtensions says (§4.2.10).
     return keys
 
 
@@ -260,6 +276,10 @@ class WaitEE(State):
         assert isinstance(msg, EncryptedExtensions)
         _check_unsolicited(msg.extensions, self.sent.offered_extensions)
         alpn = self._alpn(msg, out)
+        suite = self.keys.suite
+        early = early_data_answer(self.sent.psk, self.psk, suite, alpn, msg, out)
+        if self.sent.psk is not None and self.sent.psk.early_secret is not None and not early:
+            out.install_write_key(suite, self.keys.client_handshake_secret, "handshake")
         limit = find(msg.extensions, RecordSizeLimit)
         if limit is not None:
             if limit.record_size_limit < 64:
@@ -276,7 +296,7 @@ class WaitEE(State):
             return WaitFinished(sent=self.sent, keys=self.keys, group=self.group,
                                 ccs_sent=self.ccs_sent, alpn=alpn, request=None, chain=chain,
                                 signature_scheme=None, proof=Authenticated("psk"),
-                                resumed=True)
+                                resumed=True, early_data=early)
         return WaitCertCR(sent=self.sent, keys=self.keys, group=self.group,
                           ccs_sent=self.ccs_sent, alpn=alpn)
 
@@ -398,6 +418,7 @@ class WaitFinished(State):
     signature_scheme: int | None
     proof: Authenticated
     resumed: bool = False
+    early_data: bool = False
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, Finished)
@@ -420,6 +441,10 @@ class WaitFinished(State):
         keys = self.keys
         if not self.ccs_sent and self.sent.config.middlebox_compatibility:
             out.send_change_cipher_spec()
+        if self.early_data:
+            # §4.5: EndOfEarlyData under the early key, then the handshake key.
+            out.send(EndOfEarlyData())
+            out.install_write_key(keys.suite, keys.client_handshake_secret, "handshake")
         if self.request is not None:
             _send_client_certificate(self.sent.config, self.request, out)
         verify_data = finished_verify_data(keys.suite.hash_name, keys.client_handshake_secret,
@@ -438,7 +463,7 @@ class WaitFinished(State):
             version=ProtocolVersion.TLS1_3, cipher_suite=self.keys.suite.suite, group=self.group,
             signature_scheme=self.signature_scheme, alpn_protocol=self.alpn,
             server_name=self.sent.server_name, peer_certificates=self.chain,
-            resumed=self.resumed))
+            resumed=self.resumed, early_data_accepted=self.early_data))
         config = self.sent.config
         tickets = None if config.ticket_store is None else TicketContext(
             store=config.ticket_store, key=config.server_name or "", suite=self.keys.suite,

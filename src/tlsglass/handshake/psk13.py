@@ -34,6 +34,7 @@ from tlsglass.session import (
 )
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
+    EarlyDataIndication,
     EarlyDataTicket,
     PreSharedKeyClientHello,
     PskIdentity,
@@ -43,6 +44,7 @@ from tlsglass.wire.handshake import ClientHello, NewSessionTicket, encode_handsh
 from tlsglass.wire.ticket import SessionState
 
 __all__ = [
+    "TICKET_AGE_WINDOW_MS",
     "AcceptedPsk",
     "OfferedPsk",
     "TicketContext",
@@ -76,6 +78,8 @@ class OfferedPsk:
     hash_name: str
     external: bool
     ticket: ClientTicket | None = None
+    # Set once 0-RTT is offered: client_early_traffic_secret (§7.1).
+    early_secret: Secret | None = field(default=None, repr=False)
 
 
 def _choose_offer(config: ClientConfig, now: float) -> OfferedPsk | None:
@@ -107,15 +111,19 @@ def _identity(config: ClientConfig, offered: OfferedPsk, now: float) -> PskIdent
 
 
 def offer_psk(config: ClientConfig, hello: ClientHello, out: Output,
-              offered: OfferedPsk | None = None,
-              hash_name: str | None = None) -> tuple[ClientHello, OfferedPsk | None]:
-    """Append pre_shared_key with its binder. Without `offered`, pick one (first hello);
-    after a HelloRetryRequest, `hash_name` is the suite's hash the PSK must match."""
+              offered: OfferedPsk | None = None, hash_name: str | None = None,
+              early: Callable[[OfferedPsk], bool] | None = None
+              ) -> tuple[ClientHello, OfferedPsk | None]:
+    """Append pre_shared_key with its binder. Without `offered`, pick one (first hello),
+    with early_data before it if `early` says so; after a HelloRetryRequest,
+    `hash_name` is the suite's hash the PSK must match (and 0-RTT is over, §4.2.10)."""
     now = config.clock()
     if offered is None:
         offered = _choose_offer(config, now)
     if offered is None or (hash_name is not None and offered.hash_name != hash_name):
         return hello, None
+    if early is not None and hash_name is None and early(offered):
+        hello = replace(hello, extensions=(*hello.extensions, EarlyDataIndication()))
     length = 48 if offered.hash_name == "sha384" else 32
     ext = PreSharedKeyClientHello(identities=(_identity(config, offered, now),),
                                   binders=(bytes(length),))

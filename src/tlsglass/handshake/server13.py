@@ -30,10 +30,12 @@ from tlsglass.errors import (
     DecodeError,
     DecryptError,
     IllegalParameter,
+    UnexpectedMessage,
 )
-from tlsglass.events import HandshakeComplete
+from tlsglass.events import EarlyDataReceived, HandshakeComplete
 from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
 from tlsglass.handshake.connected13 import Connected, certificate_verify_content
+from tlsglass.handshake.early13 import accept_early_data
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.psk13 import AcceptedPsk, claim_ticket, issue_tickets, select_psk
 from tlsglass.handshake.server import Offer, Plan, plan, read_offer
@@ -48,6 +50,7 @@ from tlsglass.wire.extensions import (
     ALPN,
     CertificateAuthorities,
     Cookie,
+    EarlyDataIndication,
     Extension,
     KeyShareClientHello,
     KeyShareEntry,
@@ -68,6 +71,7 @@ from tlsglass.wire.handshake import (
     CertificateVerify,
     ClientHello,
     EncryptedExtensions,
+    EndOfEarlyData,
     Finished,
     HandshakeMessage,
     ServerHello,
@@ -187,6 +191,8 @@ def _first_flight(config: ServerConfig, offer: Offer, chosen: Plan, out: Output,
     exts.append(SupportedVersionsServerHello(selected_version=ProtocolVersion.TLS1_3))
     if psk is not None:
         exts.append(PreSharedKeyServerHello(selected_identity=psk.index))
+    # Before the ServerHello enters the transcript: 0-RTT keys hash the ClientHello alone.
+    early_read = accept_early_data(config, offer.hello, psk, chosen.alpn, out)
     out.transcript.choose_hash(suite.hash_name)
     out.send(ServerHello(
         random=config.entropy(32), legacy_session_id_echo=offer.hello.legacy_session_id,
@@ -194,14 +200,22 @@ def _first_flight(config: ServerConfig, offer: Offer, chosen: Plan, out: Output,
     if offer.compatibility_mode and not ccs_sent:
         out.send_change_cipher_spec()
     early = EarlySecret.start(suite.hash_name, psk.secret.reveal()) if psk else None
-    keys = _handshake_keys(offer, suite, shared, out, early)
-    _reject_early_data(offer, out)
-    out.send(EncryptedExtensions(extensions=_encrypted_extensions(config, offer, chosen, out)))
+    keys = _handshake_keys(offer, suite, shared, out, early, early_read)
+    ee = _encrypted_extensions(config, offer, chosen, out)
+    if early_read is None:
+        _reject_early_data(offer, out)
+    else:
+        ee = (*ee, EarlyDataIndication())
+    out.send(EncryptedExtensions(extensions=ee))
     if psk is None:
         _send_certificate(config, chosen, out)
     out.send(Finished(verify_data=finished_verify_data(
         suite.hash_name, keys.server_handshake_secret, out.transcript.digest())))
-    return _after_server_finished(config, offer, chosen, keys, out, psk)
+    state = _after_server_finished(config, offer, chosen, keys, out, psk)
+    if early_read is not None and psk is not None and psk.state is not None \
+            and isinstance(state, WaitFinished):
+        return WaitEndOfEarlyData(then=state, budget=psk.state.max_early_data_size)
+    return state
 
 
 def _send_certificate(config: ServerConfig, chosen: Plan, out: Output) -> None:
@@ -218,8 +232,7 @@ def _send_certificate(config: ServerConfig, chosen: Plan, out: Output) -> None:
 
 
 # What we discard of a client's 0-RTT data when we turn it down (OpenSSL's default
-# max_early_data_size). Early data is accepted only with resumption, which this
-# server does not offer yet, so any that arrives is rejected.
+# max_early_data_size).
 REJECTED_EARLY_DATA_LIMIT = 1 << 14
 
 
@@ -230,10 +243,13 @@ def _reject_early_data(offer: Offer, out: Output) -> None:
 
 
 def _handshake_keys(offer: Offer, suite: SuiteInfo, shared: bytes | None, out: Output,
-                    early: EarlySecret | None) -> HandshakeKeys:
+                    early: EarlySecret | None, early_read: Secret | None) -> HandshakeKeys:
     keys = handshake_keys(suite, shared, offer.hello.random, out, early)
     out.install_write_key(suite, keys.server_handshake_secret, "handshake")
-    out.install_read_key(suite, keys.client_handshake_secret, "handshake")
+    if early_read is not None:  # 0-RTT accepted: read it until EndOfEarlyData (§4.5)
+        out.install_read_key(suite, early_read, "early")
+    else:
+        out.install_read_key(suite, keys.client_handshake_secret, "handshake")
     return keys
 
 
@@ -364,6 +380,7 @@ class WaitFinished(_AfterServerFinished):
     expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})
     peer_chain: tuple[X509Certificate, ...] = field(default=(), repr=False)
     proof: Authenticated | None = None
+    early_data: bool = False
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, Finished)
@@ -380,7 +397,8 @@ class WaitFinished(_AfterServerFinished):
         out.emit(HandshakeComplete(version=ProtocolVersion.TLS1_3, cipher_suite=suite.suite,
                                    group=n.group, signature_scheme=n.signature_scheme,
                                    alpn_protocol=n.alpn_protocol, server_name=n.server_name,
-                                   peer_certificates=self.peer_chain, resumed=n.resumed))
+                                   peer_certificates=self.peer_chain, resumed=n.resumed,
+                                   early_data_accepted=self.early_data))
         if set(self.psk_modes) & set(self.config.psk_key_exchange_modes):
             # §4.2.9: tickets only for a client that can use them with our modes.
             issue_tickets(self.config, suite, resumption, n.alpn_protocol, n.server_name,
@@ -388,3 +406,25 @@ class WaitFinished(_AfterServerFinished):
         return Connected(role="server", suite=suite, client_random=n.client_random,
                          client_secret=self.client_app, server_secret=self.server_app,
                          exporter_secret=self.exporter, resumption_secret=resumption)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitEndOfEarlyData(State):
+    """WAIT_EOED (App. A.2): 0-RTT data under the early key, until EndOfEarlyData (§4.5)."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.END_OF_EARLY_DATA})
+    receives_early_data: ClassVar[bool] = True
+    then: WaitFinished
+    budget: int
+
+    def receive_early_data(self, data: bytes, out: Output) -> State:
+        if len(data) > self.budget:  # §4.2.10: more than max_early_data_size
+            raise UnexpectedMessage("more early data than the ticket's max_early_data_size")
+        out.emit(EarlyDataReceived(data=data))
+        return replace(self, budget=self.budget - len(data))
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, EndOfEarlyData)
+        keys = self.then.keys
+        out.install_read_key(keys.suite, keys.client_handshake_secret, "handshake")
+        return replace(self.then, early_data=True)
