@@ -122,7 +122,8 @@ def offer_psk(config: ClientConfig, hello: ClientHello, out: Output,
         offered = _choose_offer(config, now)
     if offered is None or (hash_name is not None and offered.hash_name != hash_name):
         return hello, None
-    if early is not None and hash_name is None and early(offered):
+    if early is not None and hash_name is None and early(offered) \
+            and find(hello.extensions, EarlyDataIndication) is None:  # (a hook may add it)
         hello = replace(hello, extensions=(*hello.extensions, EarlyDataIndication()))
     length = 48 if offered.hash_name == "sha384" else 32
     ext = PreSharedKeyClientHello(identities=(_identity(config, offered, now),),
