@@ -224,8 +224,12 @@ class TicketKeySource(Protocol):
 
 
 class RotatingTicketKeys:
-    """In-memory ticket keys: a new key every `rotation_interval` seconds, the previous
-    ones accepted for `grace_period` seconds after their epoch ends (stateless tickets).
+    """Ticket keys by rotation epoch: a new key every `rotation_interval` seconds, the
+    previous ones accepted for `grace_period` seconds after their epoch ends.
+
+    This class keeps them in memory (one process). A shared store subclasses it and
+    overrides `_fetch` and `_create` (tlsglass.io.redis_store.RedisTicketKeys): the
+    epoch arithmetic is the same everywhere, so every process names keys alike.
     """
 
     def __init__(self, rotation_interval: float = 3600.0, grace_period: float = 7200.0) -> None:
@@ -236,7 +240,7 @@ class RotatingTicketKeys:
         self._keys: dict[int, TicketKey] = {}
 
     def __repr__(self) -> str:
-        return f"RotatingTicketKeys(every {self.rotation_interval:g} s, {len(self._keys)} keys)"
+        return f"{type(self).__name__}(every {self.rotation_interval:g} s, {len(self._keys)} keys)"
 
     def epoch(self, now: float) -> int:
         return max(0, int(now // self.rotation_interval))
@@ -246,14 +250,17 @@ class RotatingTicketKeys:
         end = (epoch + 1) * self.rotation_interval
         return epoch <= self.epoch(now) and now < end + self.grace_period
 
+    def lifetime(self, epoch: int, now: float) -> float:
+        """Seconds from `now` until the epoch's key is no longer accepted."""
+        return max(0.0, (epoch + 1) * self.rotation_interval + self.grace_period - now)
+
     def current(self, now: float, entropy: Entropy) -> TicketKey:
         epoch = self.epoch(now)
-        key = self._keys.get(epoch)
+        key = self._keys.get(epoch) or self._fetch(epoch)
         if key is None:
-            key = TicketKey(ticket_key_id(epoch), entropy(_TICKET_AEAD.key_len))
-            self._keys[epoch] = key
-            for old in [e for e in self._keys if not self.accepts(e, now)]:
-                del self._keys[old]
+            key = self._create(epoch, TicketKey(ticket_key_id(epoch),
+                                                entropy(_TICKET_AEAD.key_len)), now)
+        self._remember(epoch, key, now)
         return key
 
     def lookup(self, key_id: bytes, now: float) -> TicketKey | None:
@@ -262,7 +269,25 @@ class RotatingTicketKeys:
         epoch = int.from_bytes(key_id, "big")
         if not self.accepts(epoch, now):
             return None
-        return self._keys.get(epoch)
+        key = self._keys.get(epoch)
+        if key is None:
+            key = self._fetch(epoch)
+            if key is not None:
+                self._remember(epoch, key, now)
+        return key
+
+    def _remember(self, epoch: int, key: TicketKey, now: float) -> None:
+        self._keys[epoch] = key
+        for old in [e for e in self._keys if not self.accepts(e, now)]:
+            del self._keys[old]
+
+    def _fetch(self, epoch: int) -> TicketKey | None:
+        """A key another holder created for `epoch` (none: in memory, we are alone)."""
+        return None
+
+    def _create(self, epoch: int, candidate: TicketKey, now: float) -> TicketKey:
+        """Publish `candidate` for `epoch`, or return the key someone published first."""
+        return candidate
 
 
 def seal_ticket(key: TicketKey, state: SessionState, entropy: Entropy) -> bytes:
