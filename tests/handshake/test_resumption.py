@@ -7,6 +7,8 @@ import time
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tlsglass
 from helpers import (
@@ -19,6 +21,7 @@ from helpers import (
     server_config,
     whole,
 )
+from strategies import mutations
 from tlsglass import AlertDescription as AD
 from tlsglass import Connection, InMemoryTicketStore, NamedGroup
 from tlsglass.enums import PskKeyExchangeMode
@@ -322,3 +325,36 @@ def test_server_selecting_an_identity_we_did_not_offer_is_illegal_parameter(pki:
     assert flight[end - 6:end - 2] == b"\x00\x29\x00\x02"
     flight[end - 1] = 1
     _fails(AD.ILLEGAL_PARAMETER, client, bytes(flight))
+
+
+# -- damaged resumption flights ----------------------------------------------------------------
+
+
+_FUZZ_PKI = Pki()
+_FUZZ_CLIENT, _FUZZ_SERVER = _configs(
+    _FUZZ_PKI, client={"enable_early_data": True, "ticket_store": InMemoryTicketStore(
+        single_use=False)}, server={"max_early_data_size": 64})
+Pair(_FUZZ_CLIENT, _FUZZ_SERVER).handshake()
+
+
+def _resumption_flight() -> bytes:
+    """A ClientHello with pre_shared_key and early_data, then a 0-RTT record."""
+    client = Connection(_FUZZ_CLIENT)
+    client.start_handshake()
+    client.send_early_data(b"early bytes")
+    return client.data_to_send()
+
+
+_FLIGHT = _resumption_flight()
+
+
+@settings(max_examples=150, deadline=None)
+@given(damaged=mutations(st.just(_FLIGHT)), split=st.integers(1, 400))
+def test_damaged_resumption_flight_only_raises_tls_errors(damaged: bytes, split: int) -> None:
+    """A damaged PSK offer ends in a fatal alert (or a full handshake), never a crash."""
+    server = Connection(_FUZZ_SERVER)
+    try:
+        for at in range(0, len(damaged), split):
+            server.receive_data(damaged[at:at + split])
+    except RemoteProtocolError:
+        assert server.failed and server.data_to_send()

@@ -33,7 +33,6 @@ from tlsglass.enums import (
 from tlsglass.errors import (
     DecodeError,
     DecryptError,
-    HandshakeFailure,
     IllegalParameter,
     MissingExtension,
     ProtocolVersionError,
@@ -47,7 +46,7 @@ from tlsglass.handshake.connected13 import ClientConnected, certificate_verify_c
 from tlsglass.handshake.early13 import early_data_answer
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.negotiate import names, select_signature_scheme
-from tlsglass.handshake.psk13 import OfferedPsk, TicketContext, offer_psk
+from tlsglass.handshake.psk13 import OfferedPsk, TicketContext, accepted_psk, offer_psk
 from tlsglass.keyschedule import EarlySecret, finished_verify_data, verify_finished
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
@@ -58,7 +57,6 @@ from tlsglass.wire.extensions import (
     KeyShareEntry,
     KeyShareHelloRetryRequest,
     KeyShareServerHello,
-    PreSharedKeyServerHello,
     RecordSizeLimit,
     SignatureAlgorithms,
     SupportedVersionsServerHello,
@@ -197,7 +195,7 @@ class WaitSH(State):
         return WaitSH(sent=sent, retry=msg, ccs_sent=config.middlebox_compatibility)
 
     def _server_hello(self, msg: ServerHello, suite: SuiteInfo, out: Output) -> State:
-        psk = _accepted_psk(self.sent, msg, suite)
+        psk = accepted_psk(self.sent.config, self.sent.psk, msg, suite)
         share_ext = find(msg.extensions, KeyShareServerHello)
         shared, group = None, None
         if share_ext is None:
@@ -227,25 +225,6 @@ class WaitSH(State):
             if selected is not None and selected.selected_group != share.group:
                 raise IllegalParameter("ServerHello group differs from the HelloRetryRequest's")
         return pair.exchange(share.key_exchange)
-
-
-def _accepted_psk(sent: ClientHelloSent, msg: ServerHello, suite: SuiteInfo) -> OfferedPsk | None:
-    """§4.2.11: the server's selected_identity must be one we offered, with its hash."""
-    selected = find(msg.extensions, PreSharedKeyServerHello)
-    config = sent.config
-    if selected is None:
-        if config.external_psk is not None and config.server_name is None \
-                and not config.insecure_skip_verification and config.verifier is None:
-            raise HandshakeFailure("the server did not accept our external PSK, and without "
-                                   "a server_name its certificate cannot be verified")
-        return None
-    psk = sent.psk
-    if psk is None or selected.selected_identity != 0:
-        raise IllegalParameter(f"server selected PSK identity {selected.selected_identity}, "
-                               "which was not offered")
-    if psk.hash_name != suite.hash_name:
-        raise IllegalParameter("server chose a suite whose hash does not match the PSK")
-    return psk
 
 
 def _handshake_keys(sent: ClientHelloSent, suite: SuiteInfo, shared: bytes | None,

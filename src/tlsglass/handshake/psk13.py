@@ -20,7 +20,7 @@ from tlsglass.config import ClientConfig, ServerConfig
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import TLS13_SUITES, SuiteInfo, suite_info
 from tlsglass.enums import CipherSuite, ProtocolVersion, PskKeyExchangeMode, describe
-from tlsglass.errors import DecryptError, IllegalParameter
+from tlsglass.errors import DecryptError, HandshakeFailure, IllegalParameter
 from tlsglass.handshake.base import Output, decide
 from tlsglass.keyschedule import resumption_psk
 from tlsglass.session import (
@@ -37,10 +37,11 @@ from tlsglass.wire.extensions import (
     EarlyDataIndication,
     EarlyDataTicket,
     PreSharedKeyClientHello,
+    PreSharedKeyServerHello,
     PskIdentity,
     PskKeyExchangeModes,
 )
-from tlsglass.wire.handshake import ClientHello, NewSessionTicket, encode_handshake
+from tlsglass.wire.handshake import ClientHello, NewSessionTicket, ServerHello, encode_handshake
 from tlsglass.wire.ticket import SessionState
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "AcceptedPsk",
     "OfferedPsk",
     "TicketContext",
+    "accepted_psk",
     "claim_ticket",
     "issue_tickets",
     "offer_psk",
@@ -137,6 +139,24 @@ def offer_psk(config: ClientConfig, hello: ClientHello, out: Output,
     binder = compute_binder(offered.hash_name, offered.secret, offered.external, digest)
     final = replace(ext, binders=(binder,))
     return replace(hello, extensions=(*hello.extensions, final)), offered
+
+
+def accepted_psk(config: ClientConfig, offered: OfferedPsk | None, msg: ServerHello,
+                 suite: SuiteInfo) -> OfferedPsk | None:
+    """§4.2.11: the server's selected_identity must be one we offered, with its hash."""
+    selected = find(msg.extensions, PreSharedKeyServerHello)
+    if selected is None:
+        if config.external_psk is not None and config.server_name is None \
+                and not config.insecure_skip_verification and config.verifier is None:
+            raise HandshakeFailure("the server did not accept our external PSK, and without "
+                                   "a server_name its certificate cannot be verified")
+        return None
+    if offered is None or selected.selected_identity != 0:
+        raise IllegalParameter(f"server selected PSK identity {selected.selected_identity}, "
+                               "which was not offered")
+    if offered.hash_name != suite.hash_name:
+        raise IllegalParameter("server chose a suite whose hash does not match the PSK")
+    return offered
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -259,7 +279,8 @@ def select_psk(config: ServerConfig, hello: ClientHello, server_name: str | None
         suite = _suite_for(config, hello.cipher_suites, candidate, forced_suite)
         if suite is None:
             continue
-        digest = out.transcript.binder_digest(suite.hash_name, _truncated(hello, ext))
+        # The hello as received, not re-encoded (the transcript keeps its bytes).
+        digest = out.transcript.binder_digest(suite.hash_name, ext.binders_length)
         binder = ext.binders[index]
         if not check_binder(suite.hash_name, candidate.secret, candidate.external, digest,
                             binder):
