@@ -38,6 +38,7 @@ from tlsglass.session import (
     ClientTicketStore,
     ExternalPsk,
     InMemoryReplayStore,
+    InMemoryTicketStore,
     ReplayStore,
     RotatingTicketKeys,
     SessionCache,
@@ -232,8 +233,9 @@ class ClientConfig(_TLSConfig):
     middlebox_compatibility: bool = True
     hello_hook: Callable[[ClientHello], ClientHello] | None = None
     # Resumption (RFC 8446 §2.2): tickets are kept here, keyed by server name, and
-    # offered once each. None: tickets are not kept.
-    ticket_store: ClientTicketStore | None = field(default=None, repr=False)
+    # offered once each (bounded, in memory, per config). None: no resumption.
+    ticket_store: ClientTicketStore | None = field(default_factory=InMemoryTicketStore,
+                                                   repr=False)
     psk_key_exchange_modes: tuple[PskKeyExchangeMode, ...] = DEFAULT_PSK_MODES
     # An out-of-band PSK (§2.2): with one, the server proves itself by knowing it.
     external_psk: ExternalPsk | None = field(default=None, repr=False)
