@@ -3,9 +3,15 @@
     START --send ClientHello--> WAIT_SH --HelloRetryRequest: send ClientHello2--> WAIT_SH
     WAIT_SH --ServerHello: derive handshake keys--> WAIT_EE
     WAIT_EE --EncryptedExtensions--> WAIT_CERT_CR
+    WAIT_EE --EncryptedExtensions, PSK accepted: Authenticated("psk")--> WAIT_FINISHED
     WAIT_CERT_CR --CertificateRequest--> WAIT_CERT --Certificate--> WAIT_CV
     WAIT_CV --CertificateVerify: Authenticated--> WAIT_FINISHED
-    WAIT_FINISHED --Finished: send [Certificate, CertificateVerify,] Finished--> CONNECTED
+    WAIT_FINISHED --Finished: send [EndOfEarlyData,] [Certificate, CertificateVerify,]
+                    Finished--> CONNECTED
+
+With a ticket (psk13.py), the ClientHello ends with pre_shared_key, and with 0-RTT
+offered (early13.py) we seal under the early key until EncryptedExtensions says
+whether the server took the early data.
 """
 
 from __future__ import annotations

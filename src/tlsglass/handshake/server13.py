@@ -3,7 +3,10 @@
     START --ClientHello, no usable key share: send HelloRetryRequest--> START (retry)
     START --ClientHello: send ServerHello, [ChangeCipherSpec,] EncryptedExtensions,
             Certificate, CertificateVerify, Finished--> WAIT_FINISHED
-    WAIT_FINISHED --Finished: install application read key--> CONNECTED
+    START --ClientHello with an accepted PSK: send ServerHello (pre_shared_key),
+            EncryptedExtensions [early_data], Finished--> WAIT_EOED or WAIT_FINISHED
+    WAIT_EOED --0-RTT data (EarlyDataReceived)--> WAIT_EOED --EndOfEarlyData--> WAIT_FINISHED
+    WAIT_FINISHED --Finished: install application read key, send tickets--> CONNECTED
 """
 
 from __future__ import annotations
