@@ -15,10 +15,12 @@ unless the caller asks to reveal.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Final
+from types import TracebackType
+from typing import Any, Final
 
 from tlsglass.enums import (
     CipherSuite,
@@ -153,10 +155,10 @@ class _SpanWriter(Writer):
         super().opaque(width, data, minimum, maximum, what)
         self._leave(start, width)
 
-    def uints(self, width: int, item_width: int, values: object, minimum: int = 0,
+    def uints(self, width: int, item_width: int, values: Iterable[int], minimum: int = 0,
               maximum: int | None = None, what: str = "list") -> None:
         start = self._enter()
-        super().uints(width, item_width, values, minimum, maximum, what)  # type: ignore[arg-type]
+        super().uints(width, item_width, values, minimum, maximum, what)
         self._leave(start, width)
 
     def prefixed(  # type: ignore[override]  # a context manager all the same
@@ -168,7 +170,8 @@ class _SpanWriter(Writer):
 class _Tracked:
     """Wraps a reserved length prefix so the whole prefixed block counts as one write."""
 
-    def __init__(self, writer: _SpanWriter, inner: object, width: int) -> None:
+    def __init__(self, writer: _SpanWriter, inner: AbstractContextManager[None],
+                 width: int) -> None:
         self._writer, self._inner, self._width = writer, inner, width
         self._start = len(writer) - width
         writer._depth += 1
@@ -176,14 +179,15 @@ class _Tracked:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._inner.__exit__(exc_type, exc, tb)  # type: ignore[attr-defined]
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._inner.__exit__(exc_type, exc, tb)
         self._writer._leave(self._start, self._width)
 
 
-def _spans(encode: object) -> tuple[bytes, list[tuple[int, int, int]]]:
+def _spans(encode: Callable[[Writer], None]) -> tuple[bytes, list[tuple[int, int, int]]]:
     w = _SpanWriter()
-    encode(w)  # type: ignore[operator]
+    encode(w)
     return w.getvalue(), w.spans
 
 
@@ -200,10 +204,10 @@ def annotate_message(msg: HandshakeMessage, raw: bytes, reveal: bool = False
     return (*head, *_struct(msg, msg.encode, raw, 4, 0, reveal))
 
 
-def _struct(obj: object, encode: object, raw: bytes, base: int, depth: int,
+def _struct(obj: Any, encode: Callable[[Writer], None], raw: bytes, base: int, depth: int,
             reveal: bool) -> Iterator[ByteField]:
     _, spans = _spans(encode)
-    fields = [f.name for f in dataclasses.fields(obj)]  # type: ignore[arg-type]
+    fields = [f.name for f in dataclasses.fields(obj)]
     if len(fields) == 1 and len(spans) > 1:
         only = getattr(obj, fields[0])
         if dataclasses.is_dataclass(only) and hasattr(only, "encode"):
