@@ -15,11 +15,11 @@ unless the caller asks to reveal.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import IntEnum
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any, Final
 
 from tlsglass.enums import (
@@ -53,21 +53,21 @@ class ByteField:
 
 
 # Which registry a field's integers come from, by field name (RFC names) ...
-_FIELD_ENUMS: Final = {
+_FIELD_ENUMS: Final[Mapping[str, type[IntEnum]]] = MappingProxyType({
     "cipher_suites": CipherSuite, "cipher_suite": CipherSuite, "group": NamedGroup,
     "selected_group": NamedGroup, "algorithm": SignatureScheme,
     "legacy_version": ProtocolVersion, "selected_version": ProtocolVersion,
     "request_update": KeyUpdateRequest, "ke_modes": PskKeyExchangeMode,
     "msg_type": HandshakeType, "content_type": ContentType,
     "legacy_record_version": ProtocolVersion,
-}
+})
 # ... or, for the generic list bodies, by the extension that carries them.
-_EXTENSION_ENUMS: Final = {
+_EXTENSION_ENUMS: Final[Mapping[int, type[IntEnum]]] = MappingProxyType({
     ExtensionType.SUPPORTED_GROUPS: NamedGroup,
     ExtensionType.SIGNATURE_ALGORITHMS: SignatureScheme,
     ExtensionType.SIGNATURE_ALGORITHMS_CERT: SignatureScheme,
     ExtensionType.SUPPORTED_VERSIONS: ProtocolVersion,
-}
+})
 
 
 def enum_for(owner: object, name: str) -> type[IntEnum] | None:

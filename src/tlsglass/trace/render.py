@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import textwrap
+from types import MappingProxyType
 from typing import Final
 
 from tlsglass.trace.annotate import ByteField
@@ -23,9 +24,10 @@ __all__ = ["SCHEMA_VERSION", "hex_dump", "render_json", "render_text", "side_by_
 
 SCHEMA_VERSION: Final = 1
 _WIDTH: Final = 96
-_COLOURS: Final = {"client": "\x1b[36m", "server": "\x1b[35m", "bad": "\x1b[31m",
-                   "good": "\x1b[32m", "dim": "\x1b[2m", "bold": "\x1b[1m", "end": "\x1b[0m"}
-_NOTE_MARKS: Final = {"decision": "choice", "keys": "keys", "trust": "trust", "state": "state"}
+_COLOURS: Final = MappingProxyType({"client": "\x1b[36m", "server": "\x1b[35m", "bad": "\x1b[31m",
+                   "good": "\x1b[32m", "dim": "\x1b[2m", "bold": "\x1b[1m", "end": "\x1b[0m"})
+_NOTE_MARKS: Final = MappingProxyType({"decision": "choice", "keys": "keys", "trust": "trust",
+                                       "state": "state"})
 
 
 def to_dict(value: object) -> object:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Final
 
 from tlsglass.enums import AlertDescription, AlertLevel, ContentType, HandshakeType, describe
 from tlsglass.observe import (
@@ -31,7 +33,7 @@ from tlsglass.trace.summaries import summarize
 
 __all__ = ["Note", "Recorder", "Step", "Story", "build_story"]
 
-_PEER = {"client": "server", "server": "client"}
+_PEER: Final = MappingProxyType({"client": "server", "server": "client"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
