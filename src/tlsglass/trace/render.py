@@ -113,19 +113,22 @@ def _outcome_lines(story: Story, paint: _Paint, width: int) -> list[str]:
 
 
 def hex_dump(fields: tuple[ByteField, ...], indent: str = "") -> list[str]:
-    """Offset, hex and label of each field; bytes only for leaves (parents give a size)."""
+    """Offset, hex and label of each field, 16 bytes a line; parents give their size only
+    (their children below show the bytes); hidden fields show dots, never their bytes."""
     lines: list[str] = []
     for index, f in enumerate(fields):
         has_children = index + 1 < len(fields) and fields[index + 1].depth > f.depth
-        pad = "  " * f.depth
-        label = f"{pad}{f.label} = {f.value}"
-        if f.hidden:
-            data = ".. " * min(f.end - f.start, 8)
-        elif has_children:
-            data = f"[{f.end - f.start} bytes]"  # its children below show them
+        label = f"{'  ' * f.depth}{f.label} = {f.value}"
+        size = f.end - f.start
+        if has_children:
+            chunks = [f"[{size} bytes]"]
+        elif f.hidden:
+            chunks = [" ".join([".."] * min(size, 16))]
         else:
-            data = f.data[:8].hex(" ") + (" .." if f.end - f.start > 8 else "")
-        lines.append(f"{indent}{f.start:04x}  {data:<26} {label}")
+            chunks = [f.data[i:i + 16].hex(" ") for i in range(0, len(f.data), 16)] or [""]
+        lines.append(f"{indent}{f.start:04x}  {chunks[0]:<47}  {label}")
+        lines.extend(f"{indent}{f.start + 16 * n:04x}  {chunk}"
+                     for n, chunk in enumerate(chunks[1:], 1))
     return lines
 
 
