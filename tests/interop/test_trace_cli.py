@@ -223,3 +223,25 @@ def test_demo_side_by_side_and_html(tmp_path: Path) -> None:
     assert "TLS handshake seen from the client" in first
     assert "| TLS handshake seen from the server" in first
     assert page.read_text().count("<section class=\"story\">") == 2
+
+
+def test_trace_gnutls_serv_json(pem: dict[str, Path], tmp_path: Path) -> None:
+    """GnuTLS's server, P-256 only, so the story shows a HelloRetryRequest from a real peer."""
+    need("gnutls-serv")
+    port = free_port()
+    args = ["gnutls-serv", "--echo", "-p", str(port), "--x509certfile", str(pem["cert"]),
+            "--x509keyfile", str(pem["key"]),
+            "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-SECP256R1"]
+    with run(args, tmp_path, "gnutls-serv") as server:
+        wait_for_port(port, server.proc)
+        result = _tlsglass("trace", f"localhost:{port}", "--cafile", str(pem["ca"]),
+                           "--format", "json", "--bytes")
+    assert result.returncode == 0, result.stderr
+    story = json.loads(result.stdout)["story"]
+    titles = [step["title"] for step in story["steps"]]
+    assert titles[:2] == ["ClientHello", "HelloRetryRequest"]
+    assert titles.count("ClientHello") == 2
+    assert "retry with a key share for SECP256R1" in story["steps"][1]["summary"]
+    assert story["outcome"] == "complete"
+    hello = story["steps"][0]["message_bytes"]
+    assert hello[0]["label"] == "msg_type" and hello[0]["data"] == "01"
