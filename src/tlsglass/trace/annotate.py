@@ -278,20 +278,23 @@ def _extension(ext: Extension, raw: bytes, at: int, depth: int,
     return end
 
 
-def annotate_record_header(header: bytes, protected: bool) -> tuple[ByteField, ...]:
-    """The 5-byte record header (§5.1), as the engine reported it."""
+def annotate_record_header(header: bytes, content_type: int, protected: bool
+                           ) -> tuple[ByteField, ...]:
+    """The 5-byte record header as on the wire (§5.1); `content_type` is what it carried."""
     if len(header) != 5:
         return ()
-    kind = describe(ContentType, header[0])
     length = int.from_bytes(header[3:5], "big")
-    note = " (inner content type; sealed on the wire as application_data, §5.2)" \
-        if protected else ""
+    kind = describe(ContentType, header[0])
+    inner = describe(ContentType, content_type)
+    if protected:
+        kind += f" (opaque_type: the real type, {inner}, is sealed inside, §5.2)"
+        size = f"{length} bytes: the encrypted {inner} content, its type byte and the AEAD tag"
+    else:
+        size = f"{length} bytes of {inner} content"
     return (
-        ByteField(start=0, end=1, label="content_type", value=kind + note, depth=0,
-                  data=header[:1]),
+        ByteField(start=0, end=1, label="content_type", value=kind, depth=0, data=header[:1]),
         ByteField(start=1, end=3, label="legacy_record_version",
                   value=describe(ProtocolVersion, int.from_bytes(header[1:3], "big")),
                   depth=0, data=header[1:3]),
-        ByteField(start=3, end=5, label="length", value=f"{length} bytes of content",
-                  depth=0, data=header[3:5]),
+        ByteField(start=3, end=5, label="length", value=size, depth=0, data=header[3:5]),
     )

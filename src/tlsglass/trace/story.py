@@ -169,8 +169,9 @@ class _Builder:
         encrypted = self.write_encrypted if record.direction == "out" else self.read_encrypted
         record_bytes: tuple[ByteField, ...] = ()
         if record.direction == "in" and self.last_in_record is not None and self.with_bytes:
-            record_bytes = annotate_record_header(self.last_in_record.header,
-                                                  self.last_in_record.protected)
+            last = self.last_in_record
+            record_bytes = annotate_record_header(last.header, last.content_type,
+                                                  last.protected)
         step = Step(
             number=len(self.drafts) + 1, kind="message", sender=sender, receiver=receiver,
             title=message_name(title_type), summary=summary.text,
@@ -206,7 +207,7 @@ class _Builder:
             why="Middlebox compatibility mode: a TLS 1.3 handshake then looks like a resumed "
                 "TLS 1.2 session to old network equipment that would otherwise drop it.",
             rfc="RFC 8446 App. D.4",
-            record_bytes=annotate_record_header(record.header, False)
+            record_bytes=annotate_record_header(record.header, record.content_type, False)
             if self.with_bytes else ()))
 
     def application_data(self, record: RecordTrace) -> None:
@@ -276,7 +277,8 @@ def _replace(step: Step, **changes: object) -> Step:
 
 
 def _with_record(step: Step, record: RecordTrace) -> Step:
-    return _replace(step, record_bytes=annotate_record_header(record.header, record.protected))
+    return _replace(step, record_bytes=annotate_record_header(
+        record.header, record.content_type, record.protected))
 
 
 def _decision_text(record: Decision) -> str:
