@@ -328,7 +328,21 @@ KEY_LABELS: Final[Mapping[str, Explanation]] = MappingProxyType({
         "server_application_traffic_secret_N: protects the server's application data.",
         "Derived from the master secret and the hash of the whole server flight.",
         "RFC 8446 §7.1"),
-    "master_secret": E("TLS 1.2 master secret.", "", "RFC 5246 §8.1, RFC 7627"),
+    "early_secret": E("Early Secret: HKDF-Extract of the PSK (or zeros without one).",
+                      "The first stage of the key schedule.", "RFC 8446 §7.1"),
+    "binder_key": E("binder_key: keys the PSK binders.",
+                    "Binders tie a resumption offer to this ClientHello, so a stolen ticket "
+                    "identity alone is useless.", "RFC 8446 §4.2.11.2"),
+    "handshake_secret": E("Handshake Secret: the early secret mixed with the (EC)DHE secret.",
+                          "", "RFC 8446 §7.1"),
+    "exporter_master_secret": E("exporter_master_secret: for keying material exporters.", "",
+                                "RFC 8446 §7.5"),
+    "early_exporter_master_secret": E("early_exporter_master_secret: exporters for 0-RTT.", "",
+                                      "RFC 8446 §7.5"),
+    "resumption_master_secret": E("resumption_master_secret: the root of the tickets' PSKs.",
+                                  "", "RFC 8446 §4.6.1"),
+    "master_secret": E("Master Secret (TLS 1.3), or the TLS 1.2 master secret.", "",
+                       "RFC 8446 §7.1, RFC 5246 §8.1, RFC 7627"),
 })
 
 # The engine names states after RFC 8446 App. A (WaitEE is WAIT_EE) and RFC 5246 §7.3.

@@ -79,7 +79,11 @@ class Story:
 
 
 class Recorder:
-    """A trace sink that keeps every record; with `reveal`, also a key log for the story."""
+    """A trace sink that keeps every record; with `reveal`, also a key log for the story.
+
+    It keeps everything, application data records included: give each connection its
+    own, and stop feeding it (or drop it) once the handshake's story is told.
+    """
 
     def __init__(self) -> None:
         self.records: list[TraceRecord] = []
