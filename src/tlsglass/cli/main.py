@@ -22,8 +22,12 @@ from tlsglass.cli._common import explain
 
 __all__ = ["main"]
 
-_COMMANDS: dict[str, ModuleType] = {"demo": demo, "connect": connect, "serve": serve}
-_COMMANDS["trace"] = trace
+_COMMANDS: dict[str, ModuleType] = {
+    "demo": demo,
+    "connect": connect,
+    "serve": serve,
+    "trace": trace,
+}
 
 
 def _parser() -> argparse.ArgumentParser:
