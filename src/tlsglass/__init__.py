@@ -11,7 +11,15 @@ The front door. Everything in `__all__` is the stable API:
             case tlsglass.ApplicationData(data=data): ...
 """
 
-from tlsglass.config import CertifiedKey, ClientConfig, KeyLog, ServerConfig
+from tlsglass.config import (
+    CertificateRequestInfo,
+    CertifiedKey,
+    ClientCertificates,
+    ClientCertificateSelector,
+    ClientConfig,
+    KeyLog,
+    ServerConfig,
+)
 from tlsglass.connection import Connection
 from tlsglass.enums import (
     AlertDescription,
@@ -52,8 +60,11 @@ __all__ = [
     "BadCertificate",
     "Certificate",
     "CertificateExpired",
+    "CertificateRequestInfo",
     "CertifiedKey",
     "CipherSuite",
+    "ClientCertificateSelector",
+    "ClientCertificates",
     "ClientConfig",
     "ConfigError",
     "Connection",

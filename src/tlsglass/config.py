@@ -36,9 +36,12 @@ __all__ = [
     "DEFAULT_GROUPS",
     "DEFAULT_KEY_SHARE_GROUPS",
     "DEFAULT_SIGNATURE_SCHEMES",
+    "CertificateRequestInfo",
     "CertificateSelector",
     "CertificateVerifier",
     "CertifiedKey",
+    "ClientCertificateSelector",
+    "ClientCertificates",
     "ClientConfig",
     "KeyLog",
     "ServerConfig",
@@ -134,6 +137,55 @@ class CertificateSelector(Protocol):
                  signature_schemes: Sequence[int]) -> CertifiedKey | None: ...
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CertificateRequestInfo:
+    """What a server's CertificateRequest asks of the client (RFC 8446 §4.3.2).
+
+    `certificate_authorities` holds the DER distinguished names the server named
+    (§4.2.4; empty when it named none), `signature_schemes` the schemes it accepts
+    in CertificateVerify and `certificate_signature_schemes` those it accepts in
+    certificates (signature_algorithms_cert, empty when absent). Offered values
+    stay ints (convention 3).
+    """
+
+    server_name: str | None
+    certificate_authorities: tuple[bytes, ...]
+    signature_schemes: tuple[int, ...]
+    certificate_signature_schemes: tuple[int, ...] = ()
+    post_handshake: bool = False
+
+    def accepts_issuer_of(self, certified: CertifiedKey) -> bool:
+        """No authorities named, or one of them issued (or is) a certificate in the chain."""
+        if not self.certificate_authorities:
+            return True
+        named = frozenset(self.certificate_authorities)
+        return any(c.issuer_der in named or c.subject_der in named for c in certified.chain)
+
+    def can_sign_with(self, certified: CertifiedKey) -> bool:
+        """The key can make a CertificateVerify the server accepts."""
+        return any(s in self.signature_schemes for s in certified.signature_schemes)
+
+
+class ClientCertificateSelector(Protocol):
+    """Pick the client's certificate for a CertificateRequest; None sends an empty one."""
+
+    def __call__(self, request: CertificateRequestInfo) -> CertifiedKey | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCertificates:
+    """A ready-made selector: the first candidate that a CA the server named issued,
+    and whose key can sign a scheme the server accepts."""
+
+    candidates: tuple[CertifiedKey, ...]
+
+    def __call__(self, request: CertificateRequestInfo) -> CertifiedKey | None:
+        for certified in self.candidates:
+            if request.accepts_issuer_of(certified) and request.can_sign_with(certified):
+                return certified
+        return None
+
+
 def _validate_common(versions: tuple[ProtocolVersion, ProtocolVersion],
                      suites: Sequence[int], groups: Sequence[int],
                      schemes: Sequence[int], alpn: Sequence[str],
@@ -203,6 +255,8 @@ class ClientConfig(_TLSConfig):
     # None: the default shares (X25519MLKEM768, X25519) among `groups`, else the first group.
     key_share_groups: tuple[NamedGroup, ...] | None = None
     certificate: CertifiedKey | None = None
+    # Chooses per CertificateRequest instead of `certificate` (e.g. ClientCertificates).
+    certificate_selector: ClientCertificateSelector | None = None
     grease: bool = False
     middlebox_compatibility: bool = True
     hello_hook: Callable[[ClientHello], ClientHello] | None = None
@@ -218,6 +272,8 @@ class ClientConfig(_TLSConfig):
                 raise ConfigError(f"key share group {group!r} is not among the enabled groups")
         if self.server_name is not None and not self.server_name:
             raise ConfigError("server_name must not be empty")
+        if self.certificate is not None and self.certificate_selector is not None:
+            raise ConfigError("give a client certificate or a certificate_selector, not both")
         if self.server_name is None and not self.insecure_skip_verification \
                 and self.verifier is None:
             raise ConfigError("server_name is needed to verify the server's certificate; "

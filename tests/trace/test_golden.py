@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import fixed_pki
 import pytest
-from fixed_pki import FixedPki
 
+import fixed_pki
 import tlsglass
+from fixed_pki import FixedPki
 from helpers import Pair, Pki
 from test_rfc8448 import _load, certificate_of, factory, feeder, h, pinned, replay_hook
 from tlsglass import ClientConfig, Connection, NamedGroup, ServerConfig, TrustStore

@@ -17,6 +17,7 @@ from tlsglass.cli._common import (
     describe_session,
     explain,
 )
+from tlsglass.cli._static import add_static_options, run_static
 from tlsglass.enums import SignatureScheme, describe
 from tlsglass.io import TLSSocket, wrap_server
 from tlsglass.observe import MessageTrace, TraceRecord
@@ -37,8 +38,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--client-ca", help="ask clients for a certificate from these roots (mTLS)")
     p.add_argument("--client-auth", choices=("optional", "required"), default="required",
                    help="with --client-ca: whether a client certificate is required")
-    p.add_argument("--http", action="store_true",
-                   help="answer any request with a page describing the connection")
+    p.add_argument("--http", nargs="?", const=True, default=None, metavar="DIR",
+                   help="HTTPS: serve the files in DIR (HTTP/1.1 and HTTP/2); with no DIR, "
+                        "answer any request with a page describing the connection")
+    add_static_options(p)
     p.add_argument("--trace", action="store_true",
                    help="narrate each incoming handshake, step by step, on stdout")
     p.add_argument("--trace-bytes", action="store_true",
@@ -149,6 +152,10 @@ def _session(sock: socket.socket, peer: str, config: ServerConfig, http: bool,
 
 
 def run(args: argparse.Namespace) -> int:
+    if isinstance(args.http, str):
+        return run_static(args)
+    if args.site:
+        raise SystemExit("tlsglass: --site needs --http DIR (a static-file server)")
     config = _server_config(args)
     with socket.create_server((args.host, args.port)) as listener:
         mode = "HTTPS responder" if args.http else "echo server"

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from tlsglass.config import ClientConfig
 from tlsglass.crypto import sign
 from tlsglass.crypto.kx import KeyPair
 from tlsglass.crypto.secret import Secret
@@ -49,9 +48,10 @@ from tlsglass.handshake.base import (
     report_trust,
 )
 from tlsglass.handshake.client import ClientHelloSent
+from tlsglass.handshake.client_auth13 import send_client_certificate
 from tlsglass.handshake.connected13 import ClientConnected, certificate_verify_content
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
-from tlsglass.handshake.negotiate import names, select_signature_scheme
+from tlsglass.handshake.negotiate import names
 from tlsglass.keyschedule import finished_verify_data, verify_finished
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
@@ -70,7 +70,6 @@ from tlsglass.wire.handshake import (
     TLS11_DOWNGRADE_SENTINEL,
     TLS12_DOWNGRADE_SENTINEL,
     Certificate,
-    CertificateEntry,
     CertificateRequest,
     CertificateVerify,
     EncryptedExtensions,
@@ -391,7 +390,7 @@ class WaitFinished(State):
         if not self.ccs_sent and self.sent.config.middlebox_compatibility:
             out.send_change_cipher_spec()
         if self.request is not None:
-            _send_client_certificate(self.sent.config, self.request, out)
+            send_client_certificate(self.sent.config, self.request, self.sent.server_name, out)
         verify_data = finished_verify_data(keys.suite.hash_name, keys.client_handshake_secret,
                                            out.transcript.digest())
         out.send(Finished(verify_data=verify_data))
@@ -412,27 +411,4 @@ class WaitFinished(State):
                                client_random=self.sent.hello.random, client_secret=client_app,
                                server_secret=server_app, exporter_secret=exporter,
                                resumption_secret=resumption)
-
-
-def _send_client_certificate(config: ClientConfig, request: CertificateRequest,
-                             out: Output) -> None:
-    """§4.4.2: our chain (or an empty one) and, with a chain, a CertificateVerify."""
-    requested = find(request.extensions, SignatureAlgorithms)
-    peer_schemes = requested.values if requested is not None else ()
-    certified = config.certificate
-    scheme = None
-    if certified is not None:
-        scheme = select_signature_scheme(certified.signature_schemes, config.signature_schemes,
-                                         peer_schemes)
-    if certified is None or scheme is None:
-        out.send(Certificate(certificate_request_context=request.certificate_request_context,
-                             certificate_list=()))
-        return
-    out.send(Certificate(certificate_request_context=request.certificate_request_context,
-                         certificate_list=tuple(CertificateEntry(cert_data=c.der)
-                                                for c in certified.chain)))
-    content = certificate_verify_content("client", out.transcript.digest())
-    out.send(CertificateVerify(algorithm=scheme,
-                               signature=sign.sign(SignatureScheme(scheme),
-                                                   certified.private_key, content)))
 

@@ -122,6 +122,11 @@ class Certificate:
         return self.pyca.subject.public_bytes()
 
     @property
+    def issuer_der(self) -> bytes:
+        """The issuer Name in DER, to match against certificate_authorities."""
+        return self.pyca.issuer.public_bytes()
+
+    @property
     def is_self_issued(self) -> bool:
         """Subject and issuer are the same name (RFC 5280 §6.1): a root, or a self-signed leaf."""
         return self.pyca.subject == self.pyca.issuer
