@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -111,8 +112,10 @@ def output_story(story: Story, args: argparse.Namespace, title: str) -> None:
     elif args.format == "html":
         text = render_html(story, title=title)
     else:
-        colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = render_text(story, colour=colour)
+        terminal = args.output is None and sys.stdout.isatty()
+        colour = terminal and "NO_COLOR" not in os.environ
+        width = min(shutil.get_terminal_size((98, 24)).columns, 120) - 2 if terminal else 96
+        text = render_text(story, colour=colour, width=width)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"tlsglass: story written to {args.output}", file=sys.stderr)
