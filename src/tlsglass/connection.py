@@ -151,7 +151,8 @@ class Connection:
         else:
             self._out.append(records.protect(_APPLICATION_DATA, bytes(data)))
         if self.config.trace is not None:  # convention 13: records out, too
-            self._trace_record("out", _APPLICATION_DATA, len(data), write is not None)
+            self._trace_record("out", _APPLICATION_DATA, len(data), write is not None,
+                               self._out[-1][:5])
         if write is not None and write.seq >= write.limit:
             self.key_update(request_peer=False)  # §5.5: before the AEAD's usage limit
 
@@ -299,12 +300,14 @@ class Connection:
         records.feed(data)
         tracing = self.config.trace is not None
         while not self._peer_closed:
+            header = records.peek_header() if tracing else b""
             record = records.next_record()
             if record is None:
                 return
             content_type, content = record
             if tracing:
-                self._trace_record("in", content_type, len(content), records.read is not None)
+                sealed = records.read is not None and header[:1] == b"\x17"
+                self._trace_record("in", content_type, len(content), sealed, header)
             if content_type == _APPLICATION_DATA and not self._hs_in \
                     and self._state.can_receive_application_data:
                 # The bulk path, inline (benchmarks/bench.py: about 0.3 us a record).
@@ -456,9 +459,11 @@ class Connection:
         if self._hs_out:
             data = b"".join(self._hs_out)
             self._hs_out.clear()
-            self._out.append(self._records.protect(_HANDSHAKE, data))
+            wire = self._records.protect(_HANDSHAKE, data)
+            self._out.append(wire)
             if self.tracing:
-                self._trace_record("out", _HANDSHAKE, len(data), self._records.write is not None)
+                self._trace_record("out", _HANDSHAKE, len(data), self._records.write is not None,
+                                   wire[:5])
 
     def _send_alert(self, level: int, description: int, reason: str = "") -> None:
         self._flush_handshake()
@@ -468,8 +473,9 @@ class Connection:
                                   description=description, reason=reason))
 
     def _trace_record(self, direction: str, content_type: int, length: int,
-                      protected: bool) -> None:
-        header = bytes((content_type, 3, 3, length >> 8 & 0xFF, length & 0xFF))
+                      protected: bool, header: bytes = b"") -> None:
+        # `header` is the first record's as on the wire; without one (the CCS), rebuild it.
+        header = header or bytes((content_type, 3, 3, length >> 8 & 0xFF, length & 0xFF))
         self.trace(RecordTrace(role=self.role, direction=direction, content_type=content_type,
                                length=length, protected=protected, header=header))
 

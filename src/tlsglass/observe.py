@@ -34,7 +34,12 @@ class TraceRecord:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordTrace(TraceRecord):
-    """A record crossed the wire. `header` is the 5 bytes as sent; `protected` if sealed."""
+    """A record crossed the wire; `protected` if sealed.
+
+    `content_type` and `length` describe the content: for a protected record, the real
+    type and length inside TLSInnerPlaintext (§5.2). `header` is the 5-byte record header
+    as on the wire (of the first record, when one flight needed several).
+    """
 
     direction: str  # "in" or "out"
     content_type: int

@@ -25,15 +25,18 @@ def pem(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     directory = tmp_path_factory.mktemp("trace")
     (directory / "ca.pem").write_bytes(pki.pem)
     cert, key = pki.write(directory, pki.issue())
+    client_cert, client_key = pki.write(directory, pki.issue(names=("alice",), server=False),
+                                        "client")
     stranger = Pki("a root nobody trusts")
     other_cert, other_key = stranger.write(directory, stranger.issue(), "stranger")
     return {"ca": directory / "ca.pem", "cert": cert, "key": key, "stranger_cert": other_cert,
-            "stranger_key": other_key}
+            "stranger_key": other_key, "client_cert": client_cert, "client_key": client_key}
 
 
-def _tlsglass(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+def _tlsglass(*args: str, timeout: float = 30, cwd: Path | None = None
+              ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*TLSGLASS, *args], capture_output=True, text=True, timeout=timeout,
-                          check=False)
+                          check=False, cwd=cwd)
 
 
 @pytest.fixture
@@ -99,6 +102,18 @@ def test_trace_reveal_writes_a_key_log(pem: dict[str, Path], s_server: tuple[int
         assert f"{label} {secret}" in result.stdout
 
 
+def test_trace_reveal_without_keylog_writes_the_default(pem: dict[str, Path],
+                                                       s_server: tuple[int, Process],
+                                                       tmp_path: Path) -> None:
+    port, _ = s_server
+    result = _tlsglass("trace", f"localhost:{port}", "--cafile", str(pem["ca"]),
+                       "--reveal-secrets", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = (tmp_path / "tlsglass-trace.keylog").read_text().splitlines()
+    assert len(written) == 5
+    assert "Secrets (revealed on request; never share these):" in result.stdout
+
+
 def test_trace_without_reveal_shows_no_secret(pem: dict[str, Path],
                                               s_server: tuple[int, Process],
                                               tmp_path: Path) -> None:
@@ -147,6 +162,24 @@ def test_trace_failure_alert_from_openssl(pem: dict[str, Path], tmp_path: Path) 
     assert "the server ended the handshake with CERTIFICATE_REQUIRED" in out
 
 
+def test_trace_mutual_tls_with_openssl(pem: dict[str, Path], tmp_path: Path) -> None:
+    need("openssl")
+    port = free_port()
+    args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(pem["cert"]),
+            "-key", str(pem["key"]), "-Verify", "1", "-CAfile", str(pem["ca"]), "-www"]
+    with run(args, tmp_path, "s_server") as server:
+        server.wait_output("ACCEPT")
+        result = _tlsglass("trace", f"https://localhost:{port}/", "--cafile", str(pem["ca"]),
+                           "--cert", str(pem["client_cert"]), "--key", str(pem["client_key"]))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "server -> client: CertificateRequest [encrypted]" in out
+    assert "client -> server: Certificate [encrypted]" in out
+    assert "[0] subject: CN=alice" in out
+    assert "client -> server: CertificateVerify [encrypted]" in out
+    assert "Handshake complete" in out
+
+
 def test_serve_trace_with_openssl_s_client(pem: dict[str, Path], tmp_path: Path) -> None:
     need("openssl")
     port = free_port()
@@ -190,3 +223,25 @@ def test_demo_side_by_side_and_html(tmp_path: Path) -> None:
     assert "TLS handshake seen from the client" in first
     assert "| TLS handshake seen from the server" in first
     assert page.read_text().count("<section class=\"story\">") == 2
+
+
+def test_trace_gnutls_serv_json(pem: dict[str, Path], tmp_path: Path) -> None:
+    """GnuTLS's server, P-256 only, so the story shows a HelloRetryRequest from a real peer."""
+    need("gnutls-serv")
+    port = free_port()
+    args = ["gnutls-serv", "--echo", "-p", str(port), "--x509certfile", str(pem["cert"]),
+            "--x509keyfile", str(pem["key"]),
+            "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-SECP256R1"]
+    with run(args, tmp_path, "gnutls-serv") as server:
+        wait_for_port(port, server.proc)
+        result = _tlsglass("trace", f"localhost:{port}", "--cafile", str(pem["ca"]),
+                           "--format", "json", "--bytes")
+    assert result.returncode == 0, result.stderr
+    story = json.loads(result.stdout)["story"]
+    titles = [step["title"] for step in story["steps"]]
+    assert titles[:2] == ["ClientHello", "HelloRetryRequest"]
+    assert titles.count("ClientHello") == 2
+    assert "retry with a key share for SECP256R1" in story["steps"][1]["summary"]
+    assert story["outcome"] == "complete"
+    hello = story["steps"][0]["message_bytes"]
+    assert hello[0]["label"] == "msg_type" and hello[0]["data"] == "01"

@@ -79,8 +79,12 @@ def test_bytes_that_do_not_re_encode_are_shown_whole() -> None:
 
 
 def test_record_header() -> None:
-    fields = annotate_record_header(bytes.fromhex("1603030010"), protected=False)
+    fields = annotate_record_header(bytes.fromhex("1603030010"), 22, protected=False)
     assert [(f.label, f.value) for f in fields] == [
         ("content_type", "HANDSHAKE"), ("legacy_record_version", "TLS1_2"),
-        ("length", "16 bytes of content")]
-    assert annotate_record_header(b"\x16", protected=False) == ()
+        ("length", "16 bytes of HANDSHAKE content")]
+    sealed = annotate_record_header(bytes.fromhex("1703030021"), 22, protected=True)
+    assert sealed[0].value == ("APPLICATION_DATA (opaque_type: the real type, HANDSHAKE, "
+                               "is sealed inside, §5.2)")
+    assert sealed[2].value.startswith("33 bytes: the encrypted HANDSHAKE content")
+    assert annotate_record_header(b"\x16", 22, protected=False) == ()

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tlsglass import ClientConfig, TLSError, TrustStore
-from tlsglass.cli._common import explain, split_hostport
-from tlsglass.io import TLSSocket, connect
+from tlsglass import CertifiedKey, ClientConfig, KeyLog, TLSError, TrustStore
+from tlsglass.cli._common import (
+    add_common_options,
+    apply_common_options,
+    explain,
+    split_hostport,
+)
+from tlsglass.io import TLSSocket, connect, key_log_from_environment
 from tlsglass.trace import Recorder, Story, render_html, render_json, render_text
 
 __all__ = ["add_parser", "output_story", "run"]
@@ -33,14 +39,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--reveal-secrets", action="store_true",
                    help="show the traffic secrets and write them as a key log "
                         "(local demonstrations only)")
-    p.add_argument("--keylog", help="with --reveal-secrets: the key log file "
-                                    "(default: tlsglass-trace.keylog)")
     p.add_argument("--cafile", help="trust these roots instead of the system's")
+    p.add_argument("--capath", help="trust the roots in this directory")
     p.add_argument("--servername", help="SNI and the name to verify (default: HOST)")
-    p.add_argument("--alpn", action="append", help="ALPN protocol (repeat for several)")
+    p.add_argument("--cert", help="client certificate chain (PEM), for servers that ask")
+    p.add_argument("--key", help="client private key (PEM)")
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--insecure", action="store_true",
                    help="do NOT verify the server's certificate (insecure)")
+    add_common_options(p)  # --alpn, --suites, --groups, versions, --keylog
 
 
 def _target(text: str) -> tuple[str, int, str | None]:
@@ -61,12 +68,28 @@ def _config(args: argparse.Namespace, host: str, recorder: Recorder, http: bool
                                   "insecure_skip_verification": args.insecure}
     if args.cafile:
         options["trust"] = TrustStore.from_file(args.cafile)
-    alpn = args.alpn or (["http/1.1"] if http else [])
-    if alpn:
-        options["alpn_protocols"] = tuple(alpn)
+    elif args.capath:
+        options["trust"] = TrustStore.from_directory(args.capath)
+    if args.cert:
+        options["certificate"] = CertifiedKey.from_files(args.cert, args.key or args.cert)
+    if http and not args.alpn:
+        args.alpn = ["http/1.1"]
+    apply_common_options(options, args)
     if args.reveal_secrets:
-        options["key_log"] = recorder.key_log
+        options["key_log"] = _Tee(recorder.key_log, options.get("key_log"))  # type: ignore[arg-type]
     return ClientConfig(**options)  # type: ignore[arg-type]
+
+
+class _Tee:
+    """With --reveal-secrets: secrets go into the story, and to --keylog/SSLKEYLOGFILE too."""
+
+    def __init__(self, first: KeyLog, second: KeyLog | None) -> None:
+        self.first, self.second = first, second
+
+    def __call__(self, label: str, client_random: bytes, secret: bytes) -> None:
+        self.first(label, client_random, secret)
+        if self.second is not None:
+            self.second(label, client_random, secret)
 
 
 def _get(tls: TLSSocket, host: str, path: str) -> str:
@@ -89,8 +112,10 @@ def output_story(story: Story, args: argparse.Namespace, title: str) -> None:
     elif args.format == "html":
         text = render_html(story, title=title)
     else:
-        colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = render_text(story, colour=colour)
+        terminal = args.output is None and sys.stdout.isatty()
+        colour = terminal and "NO_COLOR" not in os.environ
+        width = min(shutil.get_terminal_size((98, 24)).columns, 120) - 2 if terminal else 96
+        text = render_text(story, colour=colour, width=width)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"tlsglass: story written to {args.output}", file=sys.stderr)
@@ -99,7 +124,11 @@ def output_story(story: Story, args: argparse.Namespace, title: str) -> None:
 
 
 def _write_key_log(recorder: Recorder, args: argparse.Namespace) -> None:
-    path = Path(args.keylog or "tlsglass-trace.keylog")
+    """--reveal-secrets with no key log of its own: write one, so Wireshark can decrypt."""
+    if args.keylog or key_log_from_environment() is not None:
+        print("tlsglass: secrets also written to the key log", file=sys.stderr)
+        return
+    path = Path("tlsglass-trace.keylog")
     with path.open("a", encoding="ascii") as f:
         f.write(recorder.key_log_lines())
     path.chmod(0o600)

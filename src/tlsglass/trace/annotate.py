@@ -15,10 +15,12 @@ unless the caller asks to reveal.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Final
+from types import MappingProxyType, TracebackType
+from typing import Any, Final
 
 from tlsglass.enums import (
     CipherSuite,
@@ -51,21 +53,21 @@ class ByteField:
 
 
 # Which registry a field's integers come from, by field name (RFC names) ...
-_FIELD_ENUMS: Final = {
+_FIELD_ENUMS: Final[Mapping[str, type[IntEnum]]] = MappingProxyType({
     "cipher_suites": CipherSuite, "cipher_suite": CipherSuite, "group": NamedGroup,
     "selected_group": NamedGroup, "algorithm": SignatureScheme,
     "legacy_version": ProtocolVersion, "selected_version": ProtocolVersion,
     "request_update": KeyUpdateRequest, "ke_modes": PskKeyExchangeMode,
     "msg_type": HandshakeType, "content_type": ContentType,
     "legacy_record_version": ProtocolVersion,
-}
+})
 # ... or, for the generic list bodies, by the extension that carries them.
-_EXTENSION_ENUMS: Final = {
+_EXTENSION_ENUMS: Final[Mapping[int, type[IntEnum]]] = MappingProxyType({
     ExtensionType.SUPPORTED_GROUPS: NamedGroup,
     ExtensionType.SIGNATURE_ALGORITHMS: SignatureScheme,
     ExtensionType.SIGNATURE_ALGORITHMS_CERT: SignatureScheme,
     ExtensionType.SUPPORTED_VERSIONS: ProtocolVersion,
-}
+})
 
 
 def enum_for(owner: object, name: str) -> type[IntEnum] | None:
@@ -153,10 +155,10 @@ class _SpanWriter(Writer):
         super().opaque(width, data, minimum, maximum, what)
         self._leave(start, width)
 
-    def uints(self, width: int, item_width: int, values: object, minimum: int = 0,
+    def uints(self, width: int, item_width: int, values: Iterable[int], minimum: int = 0,
               maximum: int | None = None, what: str = "list") -> None:
         start = self._enter()
-        super().uints(width, item_width, values, minimum, maximum, what)  # type: ignore[arg-type]
+        super().uints(width, item_width, values, minimum, maximum, what)
         self._leave(start, width)
 
     def prefixed(  # type: ignore[override]  # a context manager all the same
@@ -168,7 +170,8 @@ class _SpanWriter(Writer):
 class _Tracked:
     """Wraps a reserved length prefix so the whole prefixed block counts as one write."""
 
-    def __init__(self, writer: _SpanWriter, inner: object, width: int) -> None:
+    def __init__(self, writer: _SpanWriter, inner: AbstractContextManager[None],
+                 width: int) -> None:
         self._writer, self._inner, self._width = writer, inner, width
         self._start = len(writer) - width
         writer._depth += 1
@@ -176,14 +179,15 @@ class _Tracked:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._inner.__exit__(exc_type, exc, tb)  # type: ignore[attr-defined]
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._inner.__exit__(exc_type, exc, tb)
         self._writer._leave(self._start, self._width)
 
 
-def _spans(encode: object) -> tuple[bytes, list[tuple[int, int, int]]]:
+def _spans(encode: Callable[[Writer], None]) -> tuple[bytes, list[tuple[int, int, int]]]:
     w = _SpanWriter()
-    encode(w)  # type: ignore[operator]
+    encode(w)
     return w.getvalue(), w.spans
 
 
@@ -200,10 +204,10 @@ def annotate_message(msg: HandshakeMessage, raw: bytes, reveal: bool = False
     return (*head, *_struct(msg, msg.encode, raw, 4, 0, reveal))
 
 
-def _struct(obj: object, encode: object, raw: bytes, base: int, depth: int,
+def _struct(obj: Any, encode: Callable[[Writer], None], raw: bytes, base: int, depth: int,
             reveal: bool) -> Iterator[ByteField]:
     _, spans = _spans(encode)
-    fields = [f.name for f in dataclasses.fields(obj)]  # type: ignore[arg-type]
+    fields = [f.name for f in dataclasses.fields(obj)]
     if len(fields) == 1 and len(spans) > 1:
         only = getattr(obj, fields[0])
         if dataclasses.is_dataclass(only) and hasattr(only, "encode"):
@@ -274,20 +278,23 @@ def _extension(ext: Extension, raw: bytes, at: int, depth: int,
     return end
 
 
-def annotate_record_header(header: bytes, protected: bool) -> tuple[ByteField, ...]:
-    """The 5-byte record header (§5.1), as the engine reported it."""
+def annotate_record_header(header: bytes, content_type: int, protected: bool
+                           ) -> tuple[ByteField, ...]:
+    """The 5-byte record header as on the wire (§5.1); `content_type` is what it carried."""
     if len(header) != 5:
         return ()
-    kind = describe(ContentType, header[0])
     length = int.from_bytes(header[3:5], "big")
-    note = " (inner content type; sealed on the wire as application_data, §5.2)" \
-        if protected else ""
+    kind = describe(ContentType, header[0])
+    inner = describe(ContentType, content_type)
+    if protected:
+        kind += f" (opaque_type: the real type, {inner}, is sealed inside, §5.2)"
+        size = f"{length} bytes: the encrypted {inner} content, its type byte and the AEAD tag"
+    else:
+        size = f"{length} bytes of {inner} content"
     return (
-        ByteField(start=0, end=1, label="content_type", value=kind + note, depth=0,
-                  data=header[:1]),
+        ByteField(start=0, end=1, label="content_type", value=kind, depth=0, data=header[:1]),
         ByteField(start=1, end=3, label="legacy_record_version",
                   value=describe(ProtocolVersion, int.from_bytes(header[1:3], "big")),
                   depth=0, data=header[1:3]),
-        ByteField(start=3, end=5, label="length", value=f"{length} bytes of content",
-                  depth=0, data=header[3:5]),
+        ByteField(start=3, end=5, label="length", value=size, depth=0, data=header[3:5]),
     )

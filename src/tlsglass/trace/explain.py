@@ -118,6 +118,12 @@ _MESSAGES: Final[Mapping[int, Explanation]] = MappingProxyType({
                          "RFC 5246 §7.4.1.1"),
     _HS.MESSAGE_HASH: E("The hash that replaces the first ClientHello in the transcript after "
                         "a HelloRetryRequest.", "", "RFC 8446 §4.4.1"),
+    _HS.HELLO_VERIFY_REQUEST: E("DTLS: the server asks the client to echo a cookie.", "",
+                                "RFC 6347 §4.2.1"),
+    _HS.CERTIFICATE_URL: E("A URL to fetch the client's certificate from (obsolete).", "",
+                           "RFC 6066 §5"),
+    _HS.SUPPLEMENTAL_DATA: E("Supplemental application data in the handshake (rare).", "",
+                             "RFC 4680"),
 })
 
 _EXTENSIONS: Final[Mapping[int, Explanation]] = MappingProxyType({
@@ -178,6 +184,13 @@ _EXTENSIONS: Final[Mapping[int, Explanation]] = MappingProxyType({
                                "RFC 8879"),
     _X.MAX_FRAGMENT_LENGTH: E("max_fragment_length: smaller records.", "", "RFC 6066 §4"),
     _X.OID_FILTERS: E("oid_filters: certificate extension constraints.", "", "RFC 8446 §4.2.5"),
+    _X.USE_SRTP: E("use_srtp: DTLS-SRTP key setup for media.", "", "RFC 5764"),
+    _X.HEARTBEAT: E("heartbeat: keep-alive messages (the Heartbleed extension).", "",
+                    "RFC 6520"),
+    _X.CLIENT_CERTIFICATE_TYPE: E("client_certificate_type: X.509 or raw public keys.", "",
+                                  "RFC 7250"),
+    _X.SERVER_CERTIFICATE_TYPE: E("server_certificate_type: X.509 or raw public keys.", "",
+                                  "RFC 7250"),
 })
 
 
@@ -203,6 +216,18 @@ _SUITES: Final[Mapping[int, Explanation]] = MappingProxyType({
                                                             "ECDHE+RSA"),
     _CS.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: _suite("ChaCha20-Poly1305", "SHA-256",
                                                               "ECDHE+ECDSA"),
+    _CS.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256: _suite("AES-128-GCM", "SHA-256", "DHE+RSA"),
+    _CS.TLS_DHE_RSA_WITH_AES_256_GCM_SHA384: _suite("AES-256-GCM", "SHA-384", "DHE+RSA"),
+    _CS.TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256: _suite("ChaCha20-Poly1305", "SHA-256",
+                                                          "DHE+RSA"),
+    _CS.TLS_RSA_WITH_AES_128_GCM_SHA256: E(
+        "RSA key transport with AES-128-GCM (TLS 1.2).",
+        "No forward secrecy: whoever later gets the server's key can decrypt recordings.",
+        "RFC 5288"),
+    _CS.TLS_RSA_WITH_AES_256_GCM_SHA384: E(
+        "RSA key transport with AES-256-GCM (TLS 1.2).",
+        "No forward secrecy: whoever later gets the server's key can decrypt recordings.",
+        "RFC 5288"),
     _CS.TLS_EMPTY_RENEGOTIATION_INFO_SCSV: E("A signal, not a suite: secure renegotiation.",
                                              "", "RFC 5746 §3.3"),
     _CS.TLS_FALLBACK_SCSV: E("A signal, not a suite: this is a downgraded retry.",
@@ -226,6 +251,9 @@ _GROUPS: Final[Mapping[int, Explanation]] = MappingProxyType({
                               "draft-ietf-tls-ecdhe-mlkem"),
     _NG.FFDHE2048: E("2048-bit finite-field Diffie-Hellman.", "", "RFC 7919"),
     _NG.FFDHE3072: E("3072-bit finite-field Diffie-Hellman.", "", "RFC 7919"),
+    _NG.FFDHE4096: E("4096-bit finite-field Diffie-Hellman.", "", "RFC 7919"),
+    _NG.FFDHE6144: E("6144-bit finite-field Diffie-Hellman.", "", "RFC 7919"),
+    _NG.FFDHE8192: E("8192-bit finite-field Diffie-Hellman.", "", "RFC 7919"),
 })
 
 _SS = SignatureScheme
@@ -241,6 +269,14 @@ _SCHEMES: Final[Mapping[int, Explanation]] = MappingProxyType({
     _SS.RSA_PSS_RSAE_SHA512: E("RSA-PSS with SHA-512 (an ordinary RSA key).", "",
                                "RFC 8446 §4.2.3"),
     _SS.RSA_PSS_PSS_SHA256: E("RSA-PSS with SHA-256 (a PSS-only key).", "", "RFC 8446 §4.2.3"),
+    _SS.RSA_PSS_PSS_SHA384: E("RSA-PSS with SHA-384 (a PSS-only key).", "", "RFC 8446 §4.2.3"),
+    _SS.RSA_PSS_PSS_SHA512: E("RSA-PSS with SHA-512 (a PSS-only key).", "", "RFC 8446 §4.2.3"),
+    _SS.RSA_PKCS1_SHA1: E("RSA PKCS#1 v1.5 with SHA-1: legacy only.",
+                          "SHA-1 collisions are practical; not for new signatures.",
+                          "RFC 8446 §4.2.3"),
+    _SS.ECDSA_SHA1: E("ECDSA with SHA-1: legacy only.",
+                      "SHA-1 collisions are practical; not for new signatures.",
+                      "RFC 8446 §4.2.3"),
     _SS.ED25519: E("Ed25519 signatures.", "", "RFC 8032"),
     _SS.ED448: E("Ed448 signatures.", "", "RFC 8032"),
     _SS.RSA_PKCS1_SHA256: E("RSA PKCS#1 v1.5 with SHA-256: certificates and TLS 1.2 only.",
@@ -259,6 +295,17 @@ _ALERTS: Final[Mapping[int, Explanation]] = MappingProxyType({
                               "RFC 8446 §6.2"),
     _AD.BAD_RECORD_MAC: E("bad_record_mac: a record failed to decrypt or authenticate.",
                           "Tampered or corrupted data, or mismatched keys.", "RFC 8446 §6.2"),
+    _AD.DECRYPTION_FAILED: E("decryption_failed: obsolete (it helped padding-oracle attacks).",
+                             "", "RFC 5246 §7.2.2"),
+    _AD.DECOMPRESSION_FAILURE: E("decompression_failure: obsolete.", "", "RFC 5246 §7.2.2"),
+    _AD.NO_CERTIFICATE: E("no_certificate: SSL 3.0 only.", "", "RFC 5246 §7.2.2"),
+    _AD.EXPORT_RESTRICTION: E("export_restriction: obsolete.", "", "RFC 5246 §7.2.2"),
+    _AD.NO_RENEGOTIATION: E("no_renegotiation: the peer refuses to renegotiate.", "",
+                            "RFC 5246 §7.2.2"),
+    _AD.CERTIFICATE_UNOBTAINABLE: E("certificate_unobtainable: obsolete.", "", "RFC 6066"),
+    _AD.BAD_CERTIFICATE_STATUS_RESPONSE: E("bad_certificate_status_response: an OCSP "
+                                           "response was invalid.", "", "RFC 8446 §6.2"),
+    _AD.BAD_CERTIFICATE_HASH_VALUE: E("bad_certificate_hash_value: obsolete.", "", "RFC 6066"),
     _AD.RECORD_OVERFLOW: E("record_overflow: a record was too long.", "", "RFC 8446 §6.2"),
     _AD.HANDSHAKE_FAILURE: E("handshake_failure: no acceptable set of parameters.",
                              "Usually no cipher suite, group or signature scheme in common.",
@@ -328,7 +375,21 @@ KEY_LABELS: Final[Mapping[str, Explanation]] = MappingProxyType({
         "server_application_traffic_secret_N: protects the server's application data.",
         "Derived from the master secret and the hash of the whole server flight.",
         "RFC 8446 §7.1"),
-    "master_secret": E("TLS 1.2 master secret.", "", "RFC 5246 §8.1, RFC 7627"),
+    "early_secret": E("Early Secret: HKDF-Extract of the PSK (or zeros without one).",
+                      "The first stage of the key schedule.", "RFC 8446 §7.1"),
+    "binder_key": E("binder_key: keys the PSK binders.",
+                    "Binders tie a resumption offer to this ClientHello, so a stolen ticket "
+                    "identity alone is useless.", "RFC 8446 §4.2.11.2"),
+    "handshake_secret": E("Handshake Secret: the early secret mixed with the (EC)DHE secret.",
+                          "", "RFC 8446 §7.1"),
+    "exporter_master_secret": E("exporter_master_secret: for keying material exporters.", "",
+                                "RFC 8446 §7.5"),
+    "early_exporter_master_secret": E("early_exporter_master_secret: exporters for 0-RTT.", "",
+                                      "RFC 8446 §7.5"),
+    "resumption_master_secret": E("resumption_master_secret: the root of the tickets' PSKs.",
+                                  "", "RFC 8446 §4.6.1"),
+    "master_secret": E("Master Secret (TLS 1.3), or the TLS 1.2 master secret.", "",
+                       "RFC 8446 §7.1, RFC 5246 §8.1, RFC 7627"),
 })
 
 # The engine names states after RFC 8446 App. A (WaitEE is WAIT_EE) and RFC 5246 §7.3.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import textwrap
+from types import MappingProxyType
 from typing import Final
 
 from tlsglass.trace.annotate import ByteField
@@ -23,9 +24,10 @@ __all__ = ["SCHEMA_VERSION", "hex_dump", "render_json", "render_text", "side_by_
 
 SCHEMA_VERSION: Final = 1
 _WIDTH: Final = 96
-_COLOURS: Final = {"client": "\x1b[36m", "server": "\x1b[35m", "bad": "\x1b[31m",
-                   "good": "\x1b[32m", "dim": "\x1b[2m", "bold": "\x1b[1m", "end": "\x1b[0m"}
-_NOTE_MARKS: Final = {"decision": "choice", "keys": "keys", "trust": "trust", "state": "state"}
+_COLOURS: Final = MappingProxyType({"client": "\x1b[36m", "server": "\x1b[35m", "bad": "\x1b[31m",
+                   "good": "\x1b[32m", "dim": "\x1b[2m", "bold": "\x1b[1m", "end": "\x1b[0m"})
+_NOTE_MARKS: Final = MappingProxyType({"decision": "choice", "keys": "keys", "trust": "trust",
+                                       "state": "state"})
 
 
 def to_dict(value: object) -> object:
@@ -111,19 +113,22 @@ def _outcome_lines(story: Story, paint: _Paint, width: int) -> list[str]:
 
 
 def hex_dump(fields: tuple[ByteField, ...], indent: str = "") -> list[str]:
-    """Offset, hex and label of each field; bytes only for leaves (parents give a size)."""
+    """Offset, hex and label of each field, 16 bytes a line; parents give their size only
+    (their children below show the bytes); hidden fields show dots, never their bytes."""
     lines: list[str] = []
     for index, f in enumerate(fields):
         has_children = index + 1 < len(fields) and fields[index + 1].depth > f.depth
-        pad = "  " * f.depth
-        label = f"{pad}{f.label} = {f.value}"
-        if f.hidden:
-            data = ".. " * min(f.end - f.start, 8)
-        elif has_children:
-            data = f"[{f.end - f.start} bytes]"  # its children below show them
+        label = f"{'  ' * f.depth}{f.label} = {f.value}"
+        size = f.end - f.start
+        if has_children:
+            chunks = [f"[{size} bytes]"]
+        elif f.hidden:
+            chunks = [" ".join([".."] * min(size, 16))]
         else:
-            data = f.data[:8].hex(" ") + (" .." if f.end - f.start > 8 else "")
-        lines.append(f"{indent}{f.start:04x}  {data:<26} {label}")
+            chunks = [f.data[i:i + 16].hex(" ") for i in range(0, len(f.data), 16)] or [""]
+        lines.append(f"{indent}{f.start:04x}  {chunks[0]:<47}  {label}")
+        lines.extend(f"{indent}{f.start + 16 * n:04x}  {chunk}"
+                     for n, chunk in enumerate(chunks[1:], 1))
     return lines
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Final
 
 from tlsglass.enums import AlertDescription, AlertLevel, ContentType, HandshakeType, describe
 from tlsglass.observe import (
@@ -31,7 +33,7 @@ from tlsglass.trace.summaries import summarize
 
 __all__ = ["Note", "Recorder", "Step", "Story", "build_story"]
 
-_PEER = {"client": "server", "server": "client"}
+_PEER: Final = MappingProxyType({"client": "server", "server": "client"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,7 +79,11 @@ class Story:
 
 
 class Recorder:
-    """A trace sink that keeps every record; with `reveal`, also a key log for the story."""
+    """A trace sink that keeps every record; with `reveal`, also a key log for the story.
+
+    It keeps everything, application data records included: give each connection its
+    own, and stop feeding it (or drop it) once the handshake's story is told.
+    """
 
     def __init__(self) -> None:
         self.records: list[TraceRecord] = []
@@ -167,8 +173,9 @@ class _Builder:
         encrypted = self.write_encrypted if record.direction == "out" else self.read_encrypted
         record_bytes: tuple[ByteField, ...] = ()
         if record.direction == "in" and self.last_in_record is not None and self.with_bytes:
-            record_bytes = annotate_record_header(self.last_in_record.header,
-                                                  self.last_in_record.protected)
+            last = self.last_in_record
+            record_bytes = annotate_record_header(last.header, last.content_type,
+                                                  last.protected)
         step = Step(
             number=len(self.drafts) + 1, kind="message", sender=sender, receiver=receiver,
             title=message_name(title_type), summary=summary.text,
@@ -204,7 +211,7 @@ class _Builder:
             why="Middlebox compatibility mode: a TLS 1.3 handshake then looks like a resumed "
                 "TLS 1.2 session to old network equipment that would otherwise drop it.",
             rfc="RFC 8446 App. D.4",
-            record_bytes=annotate_record_header(record.header, False)
+            record_bytes=annotate_record_header(record.header, record.content_type, False)
             if self.with_bytes else ()))
 
     def application_data(self, record: RecordTrace) -> None:
@@ -274,7 +281,8 @@ def _replace(step: Step, **changes: object) -> Step:
 
 
 def _with_record(step: Step, record: RecordTrace) -> Step:
-    return _replace(step, record_bytes=annotate_record_header(record.header, record.protected))
+    return _replace(step, record_bytes=annotate_record_header(
+        record.header, record.content_type, record.protected))
 
 
 def _decision_text(record: Decision) -> str:

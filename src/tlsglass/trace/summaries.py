@@ -68,6 +68,17 @@ def _names(kind: type[IntEnum], values: tuple[int, ...]) -> str:
     return ", ".join(describe(kind, v) for v in values)
 
 
+def _versions(values: tuple[int, ...]) -> str:
+    """Versions as people write them: "TLS 1.3, TLS 1.2" (GREASE and unknowns by number)."""
+    return ", ".join(_VERSION_NAMES.get(v, describe(ProtocolVersion, v)) for v in values)
+
+
+_VERSION_NAMES: Final[Mapping[int, str]] = MappingProxyType({
+    ProtocolVersion.TLS1_3: "TLS 1.3", ProtocolVersion.TLS1_2: "TLS 1.2",
+    ProtocolVersion.TLS1_1: "TLS 1.1", ProtocolVersion.TLS1_0: "TLS 1.0",
+    ProtocolVersion.SSL3_0: "SSL 3.0"})
+
+
 def _ext_names(extensions: tuple[Extension, ...]) -> str:
     return ", ".join(describe(ExtensionType, e.type_code).lower() for e in extensions) or "none"
 
@@ -80,8 +91,7 @@ def _client_hello(msg: HandshakeMessage, sender: str) -> Summary:
     sni = find(exts, ServerNameList)
     alpn = find(exts, ALPN)
     psk = find(exts, PreSharedKeyClientHello)
-    version_text = _names(ProtocolVersion, versions.values) if versions else \
-        describe(ProtocolVersion, msg.legacy_version)
+    version_text = _versions(versions.values if versions else (msg.legacy_version,))
     share_groups = tuple(s.group for s in shares.client_shares) if shares else ()
     text = (f"The client says hello: it can speak {version_text}, offers "
             f"{len(msg.cipher_suites)} cipher suites and sends key shares for "
@@ -111,8 +121,7 @@ def _server_hello(msg: HandshakeMessage, sender: str) -> Summary:
     assert isinstance(msg, ServerHello)
     exts = msg.extensions
     version = find(exts, SupportedVersionsServerHello)
-    version_text = describe(ProtocolVersion, version.selected_version if version else
-                            msg.legacy_version)
+    version_text = _versions((version.selected_version if version else msg.legacy_version,))
     suite = describe(CipherSuite, msg.cipher_suite)
     if msg.is_hello_retry_request:
         wanted = find(exts, KeyShareHelloRetryRequest)
@@ -122,7 +131,10 @@ def _server_hello(msg: HandshakeMessage, sender: str) -> Summary:
                         ("selected_group", group), ("extensions", _ext_names(exts))))
     share = find(exts, KeyShareServerHello)
     group = describe(NamedGroup, share.server_share.group) if share else "none"
-    text = f"The server answers: {version_text} with {suite}, key exchange over {group}."
+    how = f"key exchange over {group}" if share else (
+        "the key exchange follows in ServerKeyExchange" if version is None
+        else "no key share: keys come from the pre-shared key alone")
+    text = f"The server answers: {version_text} with {suite}, {how}."
     psk = find(exts, PreSharedKeyServerHello)
     if psk is not None:
         text += f" It accepts ticket #{psk.selected_identity}: this is a resumption."
