@@ -12,12 +12,13 @@ import email.utils
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from tlsglass.http._files import Headers, Response, error_response, respond
 from tlsglass.http._site import SiteMap, host_of
 
-__all__ = ["AccessRecord", "App", "ConnectionFacts", "ServerOptions", "Session", "facts_of"]
+__all__ = ["AccessRecord", "App", "ConnectionFacts", "ServerOptions", "Session", "Writer",
+           "facts_of"]
 
 SERVER_NAME: Final = "tlsglass"
 
@@ -88,7 +89,19 @@ class ConnectionFacts:
     server_name: str | None = None
 
 
-def facts_of(writer: Any) -> ConnectionFacts:
+class Writer(Protocol):
+    """Where answers go: a TLSStreamWriter, or asyncio's StreamWriter (over ssl, or plain)."""
+
+    def write(self, data: bytes) -> None: ...
+
+    async def drain(self) -> None: ...
+
+    def is_closing(self) -> bool: ...
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any: ...
+
+
+def facts_of(writer: Writer) -> ConnectionFacts:
     """Read the facts from a TLSStreamWriter (or an asyncio ssl StreamWriter)."""
     peer = writer.get_extra_info("peername")
     address = str(peer[0]) if isinstance(peer, tuple) else str(peer)

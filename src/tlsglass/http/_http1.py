@@ -17,7 +17,7 @@ from typing import Any, Final
 import h11
 
 from tlsglass import TLSError
-from tlsglass.http._app import App, ConnectionFacts, Session
+from tlsglass.http._app import App, ConnectionFacts, Session, Writer
 from tlsglass.http._files import REASONS, Response, error_response
 
 __all__ = ["discard", "serve_http1"]
@@ -29,7 +29,7 @@ class _Closed(Exception):
     """The peer went away, or a timeout ended the connection: nothing more to say."""
 
 
-async def serve_http1(reader: asyncio.StreamReader, writer: Any, app: App,
+async def serve_http1(reader: asyncio.StreamReader, writer: Writer, app: App,
                       facts: ConnectionFacts, session: Session) -> None:
     conn = h11.Connection(h11.SERVER, max_incomplete_event_size=16 * 1024)
     try:
@@ -112,7 +112,7 @@ async def _drain_body(conn: h11.Connection, reader: asyncio.StreamReader, app: A
                 raise _Closed()
 
 
-async def _answer(conn: h11.Connection, reader: asyncio.StreamReader, writer: Any, app: App,
+async def _answer(conn: h11.Connection, reader: asyncio.StreamReader, writer: Writer, app: App,
                   facts: ConnectionFacts, request: h11.Request, session: Session) -> bool:
     """Answer one request; False if the connection must end now."""
     started = time.monotonic()
@@ -142,7 +142,7 @@ async def _answer(conn: h11.Connection, reader: asyncio.StreamReader, writer: An
     return not close
 
 
-async def _send(conn: h11.Connection, writer: Any, app: App, response: Response,
+async def _send(conn: h11.Connection, writer: Writer, app: App, response: Response,
                 close: bool) -> int:
     headers = list(response.headers)
     if close:
@@ -159,7 +159,7 @@ async def _send(conn: h11.Connection, writer: Any, app: App, response: Response,
     return sent
 
 
-async def _drain(writer: Any, app: App) -> None:
+async def _drain(writer: Writer, app: App) -> None:
     try:
         async with asyncio.timeout(app.options.write_timeout):
             await writer.drain()
@@ -167,7 +167,7 @@ async def _drain(writer: Any, app: App) -> None:
         raise _Closed() from exc
 
 
-async def _send_error(conn: h11.Connection, writer: Any, app: App, status: int) -> None:
+async def _send_error(conn: h11.Connection, writer: Writer, app: App, status: int) -> None:
     if conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
         return
     response = error_response(status, (*app.common_headers(), ("connection", "close")))
