@@ -141,7 +141,8 @@ class App:
         return headers
 
     def answer(self, facts: ConnectionFacts, method: str, target: str,
-               authority: str | None) -> tuple[str, Response]:
+               authority: str | None, if_modified_since: str | None = None
+               ) -> tuple[str, Response]:
         """(site name, response) for one request on a connection with these facts."""
         site = self.sites.for_server_name(facts.server_name)
         extra = self.common_headers()
@@ -153,7 +154,7 @@ class App:
                 return site.name, error_response(421, extra, method == "HEAD")
         if target == "*" or not target.startswith("/"):
             return site.name, error_response(400, extra, method == "HEAD")
-        return site.name, respond(site, method, target, extra)
+        return site.name, respond(site, method, target, extra, if_modified_since)
 
     def log(self, facts: ConnectionFacts, *, method: str, target: str, http_version: str,
             status: int, bytes_sent: int, site: str, started: float) -> None:

@@ -127,8 +127,9 @@ async def _answer(conn: h11.Connection, reader: asyncio.StreamReader, writer: Wr
             too_large = not await _drain_body(conn, reader, app)
         except TimeoutError:
             return False
-    host = next((v.decode("latin-1") for k, v in request.headers if k == b"host"), None)
-    site, response = app.answer(facts, method, target, host)
+    fields = {k: v.decode("latin-1") for k, v in request.headers}  # names come lowercased
+    site, response = app.answer(facts, method, target, fields.get(b"host"),
+                                fields.get(b"if-modified-since"))
     if too_large:
         response.close()
         response = error_response(413, app.common_headers())

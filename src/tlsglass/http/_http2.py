@@ -150,7 +150,8 @@ class _H2Session:
         method = fields.get(b":method", b"").decode("latin-1")
         target = fields.get(b":path", b"").decode("latin-1")
         authority = (fields.get(b":authority") or fields.get(b"host") or b"").decode("latin-1")
-        site, response = self.app.answer(self.facts, method, target, authority or None)
+        since = fields.get(b"if-modified-since", b"").decode("latin-1") or None
+        site, response = self.app.answer(self.facts, method, target, authority or None, since)
         sent = 0
         try:
             sent = await self._send(stream_id, response)
