@@ -290,3 +290,18 @@ def test_connections_beyond_the_limit_are_closed(web: Web) -> None:
                 w.close()
 
     run(main())
+
+
+def test_revalidation_gets_304(web: Web) -> None:
+    async def main() -> None:
+        async with serving(web) as (server, _):
+            for http2 in (False, True):
+                async with tlsglass_client(web, server.port, http2) as client:
+                    url = f"https://a.test:{server.port}/style.css"
+                    first = await client.get(url)
+                    again = await client.get(url, headers={
+                        "if-modified-since": first.headers["last-modified"]})
+                assert first.status_code == 200 and again.status_code == 304
+                assert again.content == b""
+
+    run(main())

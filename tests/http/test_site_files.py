@@ -132,3 +132,17 @@ def test_large_file_in_chunks(pki: Pki, root: Path) -> None:
     chunks = list(got.chunks())
     got.close()
     assert b"".join(chunks) == data and max(map(len, chunks)) == CHUNK
+
+
+def test_conditional_get(pki: Pki, root: Path) -> None:
+    site = _site(pki, root)
+    first = respond(site, "GET", "/")
+    first.close()
+    modified = dict(first.headers)["last-modified"]
+    again = respond(site, "GET", "/", if_modified_since=modified)
+    assert again.status == 304 and again.body_length == 0
+    assert dict(again.headers) == {"last-modified": modified}
+    for stale in ("Thu, 01 Jan 1970 00:00:00 GMT", "not a date", "Thu, 01 Jan 2099 00:00:00"):
+        answer = respond(site, "GET", "/", if_modified_since=stale)
+        answer.close()
+        assert answer.status == 200, stale

@@ -16,6 +16,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -46,10 +47,14 @@ def _nss_home(tmp: Path, name: str, ca_file: Path | None) -> Path:
     return home
 
 
-def _chromium(home: Path, port: int, *args: str) -> str:
-    """Run headless Chromium with HOME=home; its stdout. Always stops the process group."""
+def _chromium(home: Path, *args: str) -> str:
+    """Run headless Chromium with HOME=home; its stdout. Always stops the process group.
+
+    Each run has a fresh profile, so that no page comes from the previous run's cache.
+    """
+    profile = tempfile.mkdtemp(prefix="profile-", dir=home)
     command = [need("chromium"), "--headless", "--disable-gpu", "--no-first-run",
-               "--disable-dev-shm-usage", f"--user-data-dir={home / 'profile'}",
+               "--disable-dev-shm-usage", f"--user-data-dir={profile}",
                "--host-resolver-rules=MAP a.test 127.0.0.1, MAP b.test 127.0.0.1", *args]
     if os.geteuid() == 0:
         command.insert(2, "--no-sandbox")  # Chromium's sandbox refuses to run as root
@@ -75,14 +80,14 @@ def test_chromium_loads_sites_over_tls13(web: Web, tmp_path: Path) -> None:
     with run(serve, tmp_path, "tlsglass-serve") as server:
         wait_for_port(port, server.proc)
         home = _nss_home(tmp_path, "home", web.ca_file)
-        page_a = _chromium(home, port, "--dump-dom", f"https://a.test:{port}/")
-        page_b = _chromium(home, port, "--dump-dom", f"https://b.test:{port}/")
+        page_a = _chromium(home, "--dump-dom", f"https://a.test:{port}/")
+        page_b = _chromium(home, "--dump-dom", f"https://b.test:{port}/")
         shot = tmp_path / "a.test.png"
-        _chromium(home, port, f"--screenshot={shot}", "--window-size=800,600",
+        _chromium(home, f"--screenshot={shot}", "--window-size=800,600",
                   f"https://a.test:{port}/")
         # Control: a browser that does not trust the CA gets no page.
         untrusting = _nss_home(tmp_path, "untrusting", None)
-        refused = _chromium(untrusting, port, "--dump-dom", f"https://a.test:{port}/")
+        refused = _chromium(untrusting, "--dump-dom", f"https://a.test:{port}/")
         log = server.wait_output("sni=b.test")
     assert '<h1 id="site">site A</h1>' in page_a
     assert '<h1 id="site">site B</h1>' in page_b

@@ -217,3 +217,17 @@ def test_tlsglass_get_explains_failures(web: Web) -> None:
     assert refused.stderr.decode() == "tlsglass: connection refused: nothing is listening there\n"
     bad = _get("--resolve", "nonsense", "https://localhost/")
     assert bad.returncode != 0 and "HOST:PORT:ADDR" in bad.stderr.decode()
+
+
+def test_curl_with_a_client_certificate(web: Web, pem: dict[str, Path], tmp_path: Path) -> None:
+    """serve --http with --client-ca: curl must present a certificate from that CA."""
+    with tlsglass_serve(web, pem, tmp_path, "--client-ca", str(web.ca_file)) as (port, _, _server):
+        url = f"https://localhost:{port}/style.css"
+        with_cert = _curl("--cacert", str(web.ca_file), "--cert", str(pem["client"]),
+                          "--key", str(pem["client_key"]), url)
+        without = _curl("--cacert", str(web.ca_file), url)
+        ours = _get("--cacert", str(web.ca_file), "--cert", str(pem["client"]),
+                    "--key", str(pem["client_key"]), url)
+    assert with_cert.returncode == 0 and with_cert.stdout == b"h1 { color: green }\n"
+    assert ours.returncode == 0 and ours.stdout == b"h1 { color: green }\n"
+    assert without.returncode != 0 and b"alert" in without.stderr

@@ -50,12 +50,16 @@ def _main_certificate(args: argparse.Namespace) -> CertifiedKey:
 def _sites(args: argparse.Namespace) -> list[Any]:
     from tlsglass.http import Site
 
-    sites = [Site(Path(args.http), _main_certificate(args))]
-    for entry in args.site:
+    extra = []
+    for entry in args.site:  # checked before a throwaway certificate is made
         parts = entry.split(":")
         if len(parts) != 3:
             raise SystemExit(f"tlsglass: --site wants DIR:CERT:KEY, not {entry!r}")
-        root, cert, key = parts
+        extra.append(parts)
+    if not Path(args.http).is_dir():
+        raise SystemExit(f"tlsglass: the document root {args.http} is not a folder")
+    sites = [Site(Path(args.http), _main_certificate(args))]
+    for root, cert, key in extra:
         sites.append(Site(Path(root), CertifiedKey.from_files(cert, key)))
     return sites
 

@@ -154,8 +154,9 @@ def _session(sock: socket.socket, peer: str, config: ServerConfig, http: bool,
 def run(args: argparse.Namespace) -> int:
     if isinstance(args.http, str):
         return run_static(args)
-    if args.site:
-        raise SystemExit("tlsglass: --site needs --http DIR (a static-file server)")
+    if args.site or args.redirect_port is not None or args.hsts is not None:
+        raise SystemExit("tlsglass: --site, --redirect-port and --hsts need --http DIR "
+                         "(the static-file server)")
     config = _server_config(args)
     with socket.create_server((args.host, args.port)) as listener:
         mode = "HTTPS responder" if args.http else "echo server"

@@ -12,12 +12,13 @@ import email.utils
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from tlsglass.http._files import Headers, Response, error_response, respond
 from tlsglass.http._site import SiteMap, host_of
 
-__all__ = ["AccessRecord", "App", "ConnectionFacts", "ServerOptions", "Session", "facts_of"]
+__all__ = ["AccessRecord", "App", "ConnectionFacts", "ServerOptions", "Session", "Writer",
+           "facts_of"]
 
 SERVER_NAME: Final = "tlsglass"
 
@@ -88,7 +89,19 @@ class ConnectionFacts:
     server_name: str | None = None
 
 
-def facts_of(writer: Any) -> ConnectionFacts:
+class Writer(Protocol):
+    """Where answers go: a TLSStreamWriter, or asyncio's StreamWriter (over ssl, or plain)."""
+
+    def write(self, data: bytes) -> None: ...
+
+    async def drain(self) -> None: ...
+
+    def is_closing(self) -> bool: ...
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any: ...
+
+
+def facts_of(writer: Writer) -> ConnectionFacts:
     """Read the facts from a TLSStreamWriter (or an asyncio ssl StreamWriter)."""
     peer = writer.get_extra_info("peername")
     address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
@@ -128,7 +141,8 @@ class App:
         return headers
 
     def answer(self, facts: ConnectionFacts, method: str, target: str,
-               authority: str | None) -> tuple[str, Response]:
+               authority: str | None, if_modified_since: str | None = None
+               ) -> tuple[str, Response]:
         """(site name, response) for one request on a connection with these facts."""
         site = self.sites.for_server_name(facts.server_name)
         extra = self.common_headers()
@@ -140,7 +154,7 @@ class App:
                 return site.name, error_response(421, extra, method == "HEAD")
         if target == "*" or not target.startswith("/"):
             return site.name, error_response(400, extra, method == "HEAD")
-        return site.name, respond(site, method, target, extra)
+        return site.name, respond(site, method, target, extra, if_modified_since)
 
     def log(self, facts: ConnectionFacts, *, method: str, target: str, http_version: str,
             status: int, bytes_sent: int, site: str, started: float) -> None:

@@ -22,8 +22,8 @@ __all__ = ["CHUNK", "REASONS", "Response", "error_response", "respond"]
 
 CHUNK: Final = 1 << 16  # bytes read from a file per write
 REASONS: Final[dict[int, str]] = {
-    200: "OK", 301: "Moved Permanently", 308: "Permanent Redirect", 400: "Bad Request",
-    404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
+    200: "OK", 301: "Moved Permanently", 304: "Not Modified", 308: "Permanent Redirect",
+    400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
     413: "Content Too Large", 421: "Misdirected Request", 431: "Request Header Fields Too Large",
     500: "Internal Server Error", 503: "Service Unavailable",
 }
@@ -84,8 +84,13 @@ def _redirect(location: str, extra: Headers, head: bool) -> Response:
     return Response(status=301, headers=headers, body=body, head=head)
 
 
-def respond(site: Site, method: str, target: str, extra: Headers = ()) -> Response:
-    """The answer to `method target` on `site`; `extra` headers go on every answer."""
+def respond(site: Site, method: str, target: str, extra: Headers = (),
+            if_modified_since: str | None = None) -> Response:
+    """The answer to `method target` on `site`; `extra` headers go on every answer.
+
+    With If-Modified-Since naming a time at or after the file's, the answer is 304
+    (RFC 9110 §13.1.3), so that a browser's revalidation costs no body.
+    """
     head = method == "HEAD"
     if method not in ("GET", "HEAD"):
         return error_response(405, (("allow", "GET, HEAD"), *extra))
@@ -99,10 +104,23 @@ def respond(site: Site, method: str, target: str, extra: Headers = ()) -> Respon
             # One leading slash: "//host/dir/" would send the browser to another host.
             return _redirect(f"/{url_path.lstrip('/')}/{query}", extra, head)
         path = path / "index.html"
-    return _file_response(path, extra, head)
+    return _file_response(path, extra, head, if_modified_since)
 
 
-def _file_response(path: Path, extra: Headers, head: bool) -> Response:
+def _not_modified_since(mtime: float, if_modified_since: str | None) -> bool:
+    if not if_modified_since:
+        return False
+    try:
+        since = email.utils.parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False  # an invalid date is ignored (RFC 9110 §13.1.3)
+    if since.tzinfo is None:
+        return False
+    return int(mtime) <= since.timestamp()
+
+
+def _file_response(path: Path, extra: Headers, head: bool,
+                   if_modified_since: str | None = None) -> Response:
     if not path.is_file():  # checked before open(): opening a FIFO would block
         return error_response(404, extra, head)
     try:
@@ -113,6 +131,10 @@ def _file_response(path: Path, extra: Headers, head: bool) -> Response:
     if not stat.S_ISREG(info.st_mode):
         file.close()
         return error_response(404, extra, head)
+    modified = ("last-modified", email.utils.formatdate(info.st_mtime, usegmt=True))
+    if _not_modified_since(info.st_mtime, if_modified_since):
+        file.close()
+        return Response(status=304, headers=(modified, *extra))
     headers = (("content-type", content_type(path)), ("content-length", str(info.st_size)),
-               ("last-modified", email.utils.formatdate(info.st_mtime, usegmt=True)), *extra)
+               modified, *extra)
     return Response(status=200, headers=headers, file=file, file_size=info.st_size, head=head)

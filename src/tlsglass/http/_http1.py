@@ -17,7 +17,7 @@ from typing import Any, Final
 import h11
 
 from tlsglass import TLSError
-from tlsglass.http._app import App, ConnectionFacts, Session
+from tlsglass.http._app import App, ConnectionFacts, Session, Writer
 from tlsglass.http._files import REASONS, Response, error_response
 
 __all__ = ["discard", "serve_http1"]
@@ -29,7 +29,7 @@ class _Closed(Exception):
     """The peer went away, or a timeout ended the connection: nothing more to say."""
 
 
-async def serve_http1(reader: asyncio.StreamReader, writer: Any, app: App,
+async def serve_http1(reader: asyncio.StreamReader, writer: Writer, app: App,
                       facts: ConnectionFacts, session: Session) -> None:
     conn = h11.Connection(h11.SERVER, max_incomplete_event_size=16 * 1024)
     try:
@@ -112,7 +112,7 @@ async def _drain_body(conn: h11.Connection, reader: asyncio.StreamReader, app: A
                 raise _Closed()
 
 
-async def _answer(conn: h11.Connection, reader: asyncio.StreamReader, writer: Any, app: App,
+async def _answer(conn: h11.Connection, reader: asyncio.StreamReader, writer: Writer, app: App,
                   facts: ConnectionFacts, request: h11.Request, session: Session) -> bool:
     """Answer one request; False if the connection must end now."""
     started = time.monotonic()
@@ -127,8 +127,9 @@ async def _answer(conn: h11.Connection, reader: asyncio.StreamReader, writer: An
             too_large = not await _drain_body(conn, reader, app)
         except TimeoutError:
             return False
-    host = next((v.decode("latin-1") for k, v in request.headers if k == b"host"), None)
-    site, response = app.answer(facts, method, target, host)
+    fields = {k: v.decode("latin-1") for k, v in request.headers}  # names come lowercased
+    site, response = app.answer(facts, method, target, fields.get(b"host"),
+                                fields.get(b"if-modified-since"))
     if too_large:
         response.close()
         response = error_response(413, app.common_headers())
@@ -142,7 +143,7 @@ async def _answer(conn: h11.Connection, reader: asyncio.StreamReader, writer: An
     return not close
 
 
-async def _send(conn: h11.Connection, writer: Any, app: App, response: Response,
+async def _send(conn: h11.Connection, writer: Writer, app: App, response: Response,
                 close: bool) -> int:
     headers = list(response.headers)
     if close:
@@ -159,7 +160,7 @@ async def _send(conn: h11.Connection, writer: Any, app: App, response: Response,
     return sent
 
 
-async def _drain(writer: Any, app: App) -> None:
+async def _drain(writer: Writer, app: App) -> None:
     try:
         async with asyncio.timeout(app.options.write_timeout):
             await writer.drain()
@@ -167,7 +168,7 @@ async def _drain(writer: Any, app: App) -> None:
         raise _Closed() from exc
 
 
-async def _send_error(conn: h11.Connection, writer: Any, app: App, status: int) -> None:
+async def _send_error(conn: h11.Connection, writer: Writer, app: App, status: int) -> None:
     if conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
         return
     response = error_response(status, (*app.common_headers(), ("connection", "close")))

@@ -23,7 +23,7 @@ import h2.events
 import h2.exceptions
 
 from tlsglass import TLSError
-from tlsglass.http._app import App, ConnectionFacts, Session
+from tlsglass.http._app import App, ConnectionFacts, Session, Writer
 from tlsglass.http._files import Response
 from tlsglass.http._http1 import discard
 
@@ -32,13 +32,13 @@ __all__ = ["serve_http2"]
 _READ: Final = 1 << 16
 
 
-async def serve_http2(reader: asyncio.StreamReader, writer: Any, app: App,
+async def serve_http2(reader: asyncio.StreamReader, writer: Writer, app: App,
                       facts: ConnectionFacts, session: Session) -> None:
     await _H2Session(reader, writer, app, facts, session).run()
 
 
 class _H2Session:
-    def __init__(self, reader: asyncio.StreamReader, writer: Any, app: App,
+    def __init__(self, reader: asyncio.StreamReader, writer: Writer, app: App,
                  facts: ConnectionFacts, session: Session) -> None:
         config = h2.config.H2Configuration(client_side=False, header_encoding=None)
         self.conn = h2.connection.H2Connection(config=config)
@@ -150,7 +150,8 @@ class _H2Session:
         method = fields.get(b":method", b"").decode("latin-1")
         target = fields.get(b":path", b"").decode("latin-1")
         authority = (fields.get(b":authority") or fields.get(b"host") or b"").decode("latin-1")
-        site, response = self.app.answer(self.facts, method, target, authority or None)
+        since = fields.get(b"if-modified-since", b"").decode("latin-1") or None
+        site, response = self.app.answer(self.facts, method, target, authority or None, since)
         sent = 0
         try:
             sent = await self._send(stream_id, response)

@@ -27,7 +27,7 @@ from typing import Any
 import h11
 
 from tlsglass import Connection, ServerConfig, TLSError
-from tlsglass.http._app import App, ServerOptions, Session, facts_of
+from tlsglass.http._app import App, ServerOptions, Session, Writer, facts_of
 from tlsglass.http._files import REASONS, error_response
 from tlsglass.http._http1 import serve_http1
 from tlsglass.http._http2 import serve_http2
@@ -178,7 +178,7 @@ class HTTPSServer:
             finally:
                 writer.close()
 
-    async def _serve_http(self, reader: asyncio.StreamReader, writer: Any,
+    async def _serve_http(self, reader: asyncio.StreamReader, writer: Writer,
                           session: Session) -> None:
         facts = facts_of(writer)
         serve = serve_http2 if facts.alpn == "h2" else serve_http1
