@@ -130,6 +130,9 @@ class ClientTicket:
     alpn_protocol: str | None = None
     server_name: str | None = None
     peer_certificates: tuple[bytes, ...] = field(default=(), repr=False)
+    # The same certificates already parsed, for a store that keeps tickets in memory
+    # (saves parsing them again on every resumption); a store that serializes keeps DER.
+    parsed_certificates: tuple[object, ...] = field(default=(), repr=False, compare=False)
 
     def expired(self, now: float) -> bool:
         return now >= self.received_at + min(self.lifetime, _MAX_TICKET_LIFETIME) \
@@ -203,10 +206,13 @@ class TicketKey:
 
     key_id: bytes
     key: bytes = field(repr=False)
+    # One keyed AEAD per ticket key, not one per ticket (convention 16).
+    aead: Aead = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.key_id) != TICKET_KEY_ID_LEN or len(self.key) != _TICKET_AEAD.key_len:
             raise ConfigError("a ticket key is an 8-byte id and a 32-byte AES-256-GCM key")
+        object.__setattr__(self, "aead", Aead(_TICKET_AEAD, self.key))
 
 
 def ticket_key_id(epoch: int) -> bytes:
@@ -293,7 +299,7 @@ class RotatingTicketKeys:
 def seal_ticket(key: TicketKey, state: SessionState, entropy: Entropy) -> bytes:
     """key_id || nonce || AES-256-GCM(state), the key id authenticated as AAD."""
     nonce = entropy(_NONCE_LEN)
-    sealed = Aead(_TICKET_AEAD, key.key).seal(nonce, state.to_bytes(), _TICKET_AAD + key.key_id)
+    sealed = key.aead.seal(nonce, state.to_bytes(), _TICKET_AAD + key.key_id)
     return key.key_id + nonce + sealed
 
 
@@ -306,8 +312,7 @@ def open_ticket(keys: TicketKeySource, ticket: bytes, now: float) -> SessionStat
     key = keys.lookup(ticket[:TICKET_KEY_ID_LEN], now)
     if key is None:
         return None
-    plain = Aead(_TICKET_AEAD, key.key).open(ticket[TICKET_KEY_ID_LEN:head], ticket[head:],
-                                             _TICKET_AAD + key.key_id)
+    plain = key.aead.open(ticket[TICKET_KEY_ID_LEN:head], ticket[head:], _TICKET_AAD + key.key_id)
     if plain is None:
         return None
     try:

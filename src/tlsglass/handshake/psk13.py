@@ -43,6 +43,7 @@ from tlsglass.wire.extensions import (
 )
 from tlsglass.wire.handshake import ClientHello, NewSessionTicket, ServerHello, encode_handshake
 from tlsglass.wire.ticket import SessionState
+from tlsglass.x509 import Certificate as X509Certificate
 
 __all__ = [
     "TICKET_AGE_WINDOW_MS",
@@ -55,6 +56,7 @@ __all__ = [
     "offer_psk",
     "select_psk",
     "store_ticket",
+    "ticket_chain",
 ]
 
 # §8.3: how far the client's idea of the ticket's age may stray from ours for
@@ -168,8 +170,18 @@ class TicketContext:
     suite: SuiteInfo
     alpn_protocol: str | None
     server_name: str | None
-    peer_certificates: tuple[bytes, ...] = field(repr=False)
+    peer_certificates: tuple[X509Certificate, ...] = field(repr=False)
     clock: Callable[[], float] = field(repr=False)
+
+
+def ticket_chain(ticket: ClientTicket | None) -> tuple[X509Certificate, ...]:
+    """The server's certificates from the session a ticket resumes (§4.6.1)."""
+    if ticket is None:
+        return ()
+    parsed = tuple(c for c in ticket.parsed_certificates if isinstance(c, X509Certificate))
+    if len(parsed) == len(ticket.peer_certificates):
+        return parsed
+    return tuple(X509Certificate.from_der(der) for der in ticket.peer_certificates)
 
 
 def store_ticket(context: TicketContext, resumption_secret: Secret,
@@ -185,7 +197,8 @@ def store_ticket(context: TicketContext, resumption_secret: Secret,
         received_at=context.clock(), lifetime=msg.ticket_lifetime,
         ticket_age_add=msg.ticket_age_add, max_early_data_size=max_early_data_size,
         alpn_protocol=context.alpn_protocol, server_name=context.server_name,
-        peer_certificates=context.peer_certificates))
+        peer_certificates=tuple(c.der for c in context.peer_certificates),
+        parsed_certificates=context.peer_certificates))
 
 
 # -- server ---------------------------------------------------------------------------
