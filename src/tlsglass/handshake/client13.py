@@ -202,7 +202,7 @@ class WaitSH(State):
             if self.sent.psk is not None else (hello2, None)
         if config.middlebox_compatibility:
             out.send_change_cipher_spec()  # App. D.4: right after the first ClientHello
-        out.send(hello2)
+        out.send(hello2, encoded=psk.encoded_hello if psk else None)
         sent = replace(self.sent, hello=hello2, key_pairs=key_pairs, psk=psk)
         return WaitSH(sent=sent, retry=msg, ccs_sent=config.middlebox_compatibility)
 

@@ -32,6 +32,7 @@ from tlsglass.session import (
     open_ticket,
     seal_ticket,
 )
+from tlsglass.wire.buffer import Writer
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
     EarlyDataIndication,
@@ -84,6 +85,8 @@ class OfferedPsk:
     ticket: ClientTicket | None = None
     # Set once 0-RTT is offered: client_early_traffic_secret (§7.1).
     early_secret: Secret | None = field(default=None, repr=False)
+    # The ClientHello that carries it, encoded once for the binder; sent as is.
+    encoded_hello: bytes = field(default=b"", repr=False, compare=False)
 
 
 def _choose_offer(config: ClientConfig, now: float) -> OfferedPsk | None:
@@ -140,7 +143,10 @@ def offer_psk(config: ClientConfig, hello: ClientHello, out: Output,
         digest = out.transcript.digest_with(partial)
     binder = compute_binder(offered.hash_name, offered.secret, offered.external, digest)
     final = replace(ext, binders=(binder,))
-    return replace(hello, extensions=(*hello.extensions, final)), offered
+    w = Writer()
+    final.encode_binders(w)  # the binders have the placeholder's length: only they change
+    hello = replace(hello, extensions=(*hello.extensions, final))
+    return hello, replace(offered, encoded_hello=partial + w.getvalue())
 
 
 def accepted_psk(config: ClientConfig, offered: OfferedPsk | None, msg: ServerHello,
