@@ -10,7 +10,7 @@ import pytest
 
 import tlsglass
 from helpers import Pki
-from peers import ThreadServer, echo, free_port, need, run
+from peers import ThreadServer, echo, free_port, need, run, wait_for_port
 from tlsglass import InMemoryTicketStore
 from tlsglass.io import TLSSocket, connect
 
@@ -113,3 +113,21 @@ def test_gnutls_cli_resumes_with_0rtt_to_tlsglass_server(pem: dict[str, Path],
     assert "*** This is a resumed session" in out
     assert seen == [(False, 0), (True, len(b"early from gnutls\n"))]
     assert not srv.errors, srv.errors
+
+
+def test_tlsglass_client_resumes_with_0rtt_to_gnutls_serv(pem: dict[str, Path],
+                                                          tmp_path: Path) -> None:
+    need("gnutls-serv")
+    port = free_port()
+    args = ["gnutls-serv", "-p", str(port), "--x509certfile", str(pem["cert"]),
+            "--x509keyfile", str(pem["key"]), "--echo", "--earlydata", "--maxearlydata", "1024"]
+    with run(args, tmp_path, "gnutls-serv") as server:
+        wait_for_port(port, server.proc)
+        config = _client(pem)
+        with connect("127.0.0.1", port, config) as tls:
+            tls.sendall(b"first\n")
+            assert tls.recv() == b"first\n"
+        with connect("127.0.0.1", port, config, early_data=b"second, early\n") as tls:
+            assert tls.conn.resumed and tls.early_data_accepted
+            tls.sendall(b"then 1-RTT\n")  # (gnutls-serv --echo does not echo early data)
+            assert tls.recv() == b"then 1-RTT\n"
