@@ -66,6 +66,12 @@ TICKET_AGE_WINDOW_MS = 10_000
 _TLS13 = ProtocolVersion.TLS1_3
 
 
+def _hash_of(suite: int) -> str | None:
+    """The hash of a TLS 1.3 suite; None for a TLS 1.2 one (never used with a 1.3 PSK)."""
+    info = suite_info(suite)
+    return info.hash_name if info is not None and info.version == _TLS13 else None
+
+
 def _truncated(hello: ClientHello, psk: PreSharedKeyClientHello) -> bytes:
     """§4.2.11.2: the encoded ClientHello up to, not including, the binders list."""
     raw = encode_handshake(hello)
@@ -101,8 +107,7 @@ def _choose_offer(config: ClientConfig, now: float) -> OfferedPsk | None:
         return None
     info = suite_info(ticket.cipher_suite)
     # §4.2.11: a ticket is offered only with suites of its hash.
-    if info is None or not any(TLS13_SUITES[s].hash_name == info.hash_name
-                               for s in config.cipher_suites):
+    if info is None or not any(_hash_of(s) == info.hash_name for s in config.cipher_suites):
         return None
     return OfferedPsk(secret=ticket.secret, hash_name=info.hash_name, external=False,
                       ticket=ticket)
@@ -266,7 +271,7 @@ def _suite_for(config: ServerConfig, offered: Sequence[int], candidate: _Candida
         info = TLS13_SUITES.get(CipherSuite(forced_suite))
         return info if info is not None and info.hash_name == candidate.hash_name else None
     usable = [s for s in config.cipher_suites
-              if s in offered and TLS13_SUITES[s].hash_name == candidate.hash_name]
+              if s in offered and _hash_of(s) == candidate.hash_name]
     if candidate.state is not None and candidate.state.cipher_suite in usable:
         return TLS13_SUITES[CipherSuite(candidate.state.cipher_suite)]
     return TLS13_SUITES[usable[0]] if usable else None
