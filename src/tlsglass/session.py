@@ -28,6 +28,7 @@ config's clock) and, where it needs randomness, the config's entropy.
 
 from __future__ import annotations
 
+import heapq
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -334,28 +335,38 @@ class ReplayStore(Protocol):
 
 
 class InMemoryReplayStore:
-    """A bounded record of claimed tokens; when full of live tokens, it refuses."""
+    """A bounded record of claimed tokens; when full of live tokens, it refuses.
+
+    Expired tokens leave in expiry order (a heap), so a claim costs O(log n)
+    however many tokens are recorded.
+    """
 
     def __init__(self, max_entries: int = 100_000) -> None:
         if max_entries < 1:
             raise ConfigError("a replay store needs room for at least one entry")
         self._max = max_entries
-        self._seen: OrderedDict[bytes, float] = OrderedDict()
+        self._seen: dict[bytes, float] = {}
+        self._expiries: list[tuple[float, bytes]] = []
 
     def __repr__(self) -> str:
         return f"InMemoryReplayStore({len(self._seen)} of {self._max})"
 
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def _forget_expired(self, now: float) -> None:
+        expiries, seen = self._expiries, self._seen
+        while expiries and expiries[0][0] <= now:
+            expiry, token = heapq.heappop(expiries)
+            if seen.get(token) == expiry:
+                del seen[token]
+
     def claim(self, token: bytes, now: float, expires_at: float) -> bool:
-        seen = self._seen
-        expiry = seen.get(token)
-        if expiry is not None and expiry > now:
+        self._forget_expired(now)
+        if token in self._seen or len(self._seen) >= self._max:
             return False
-        seen.pop(token, None)
-        for old in [t for t, e in seen.items() if e <= now][:1024]:
-            del seen[old]
-        if len(seen) >= self._max:
-            return False
-        seen[token] = expires_at
+        self._seen[token] = expires_at
+        heapq.heappush(self._expiries, (expires_at, token))
         return True
 
 
