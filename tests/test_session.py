@@ -155,3 +155,35 @@ def test_replay_store_matches_a_model(ops: list[tuple[int, int, int]], capacity:
         if expected:
             model[token] = now + ttl
         assert len(store) == len(model) <= capacity
+
+
+def test_stores_shared_by_threads() -> None:
+    """A threaded server shares one config: one claim wins, one key per epoch, and a
+    single-use ticket goes to one connection only."""
+    import threading
+
+    store = InMemoryReplayStore()
+    keys = RotatingTicketKeys()
+    tickets = InMemoryTicketStore()
+    for n in range(200):
+        tickets.put("a", _ticket(n=n % 256))
+    wins: list[bool] = []
+    made: list[bytes] = []
+    taken: list[bytes] = []
+    start = threading.Barrier(8)
+
+    def worker(seed: int) -> None:
+        start.wait()
+        wins.extend(store.claim(n.to_bytes(2, "big"), 0.0, 10.0) for n in range(300))
+        made.append(keys.current(1000.0, lambda k: bytes([seed]) * k).key)
+        while (ticket := tickets.take("a", 101.0)) is not None:
+            taken.append(ticket.identity)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wins.count(True) == 300
+    assert len(set(made)) == 1
+    assert len(taken) == len(set(taken)) == 4  # per_server keeps the newest four

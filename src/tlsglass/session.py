@@ -174,28 +174,31 @@ class InMemoryTicketStore:
         return f"InMemoryTicketStore({len(self._tickets)} servers)"
 
     def put(self, key: str, ticket: ClientTicket) -> None:
-        tickets = self._tickets.pop(key, None) or deque(maxlen=self._per_server)
+        tickets = self._tickets.setdefault(key, deque(maxlen=self._per_server))
         tickets.append(ticket)
-        self._tickets[key] = tickets
+        self._tickets.move_to_end(key)
         while len(self._tickets) > self._max_servers:
-            self._tickets.popitem(last=False)
+            try:
+                self._tickets.popitem(last=False)
+            except KeyError:  # emptied by another thread meanwhile
+                break
 
     def take(self, key: str, now: float) -> ClientTicket | None:
         tickets = self._tickets.get(key)
         while tickets:
-            ticket = tickets.pop()
+            try:
+                ticket = tickets.pop()  # atomic: two connections never get one ticket
+            except IndexError:  # another thread took the last one
+                break
             if ticket.expired(now):
                 continue
             if not self.single_use:
                 tickets.append(ticket)
-            if not tickets:
-                del self._tickets[key]
             return ticket
-        self._tickets.pop(key, None)
         return None
 
     def __len__(self) -> int:
-        return sum(len(t) for t in self._tickets.values())
+        return sum(len(t) for t in list(self._tickets.values()))
 
 
 # -- the server's ticket keys ------------------------------------------------------------
@@ -267,8 +270,7 @@ class RotatingTicketKeys:
         if key is None:
             key = self._create(epoch, TicketKey(ticket_key_id(epoch),
                                                 entropy(_TICKET_AEAD.key_len)), now)
-        self._remember(epoch, key, now)
-        return key
+        return self._remember(epoch, key, now)
 
     def lookup(self, key_id: bytes, now: float) -> TicketKey | None:
         if len(key_id) != TICKET_KEY_ID_LEN:
@@ -280,13 +282,16 @@ class RotatingTicketKeys:
         if key is None:
             key = self._fetch(epoch)
             if key is not None:
-                self._remember(epoch, key, now)
+                key = self._remember(epoch, key, now)
         return key
 
-    def _remember(self, epoch: int, key: TicketKey, now: float) -> None:
-        self._keys[epoch] = key
-        for old in [e for e in self._keys if not self.accepts(e, now)]:
-            del self._keys[old]
+    def _remember(self, epoch: int, key: TicketKey, now: float) -> TicketKey:
+        """Keep `key` for `epoch` unless a key is kept already: then that one (two
+        threads that both made a key at an epoch's start must seal with the same)."""
+        key = self._keys.setdefault(epoch, key)
+        for old in [e for e in list(self._keys) if not self.accepts(e, now)]:
+            self._keys.pop(old, None)
+        return key
 
     def _fetch(self, epoch: int) -> TicketKey | None:
         """A key another holder created for `epoch` (none: in memory, we are alone)."""
@@ -338,14 +343,15 @@ class InMemoryReplayStore:
     """A bounded record of claimed tokens; when full of live tokens, it refuses.
 
     Expired tokens leave in expiry order (a heap), so a claim costs O(log n)
-    however many tokens are recorded.
+    however many tokens are recorded. One store may serve a threaded server: the
+    claim itself is atomic (see `claim`), the bookkeeping around it tolerates races.
     """
 
     def __init__(self, max_entries: int = 100_000) -> None:
         if max_entries < 1:
             raise ConfigError("a replay store needs room for at least one entry")
         self._max = max_entries
-        self._seen: dict[bytes, float] = {}
+        self._seen: dict[bytes, list[float]] = {}
         self._expiries: list[tuple[float, bytes]] = []
 
     def __repr__(self) -> str:
@@ -357,15 +363,23 @@ class InMemoryReplayStore:
     def _forget_expired(self, now: float) -> None:
         expiries, seen = self._expiries, self._seen
         while expiries and expiries[0][0] <= now:
-            expiry, token = heapq.heappop(expiries)
-            if seen.get(token) == expiry:
-                del seen[token]
+            try:
+                expiry, token = heapq.heappop(expiries)
+            except IndexError:  # another thread emptied it meanwhile
+                return
+            entry = seen.get(token)
+            if entry is not None and entry[0] == expiry:
+                seen.pop(token, None)
 
     def claim(self, token: bytes, now: float, expires_at: float) -> bool:
         self._forget_expired(now)
-        if token in self._seen or len(self._seen) >= self._max:
+        if len(self._seen) >= self._max:
             return False
-        self._seen[token] = expires_at
+        entry = [expires_at]
+        # dict.setdefault is one atomic step in CPython: of two threads claiming the
+        # same token at once, exactly one gets True.
+        if self._seen.setdefault(token, entry) is not entry:
+            return False
         heapq.heappush(self._expiries, (expires_at, token))
         return True
 
