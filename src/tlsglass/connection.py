@@ -386,8 +386,9 @@ class Connection:
 
     # -- Output: what states may do --------------------------------------------
 
-    def send(self, msg: HandshakeMessage, transcript: bool = True) -> bytes:
-        raw = encode_handshake(msg)
+    def send(self, msg: HandshakeMessage, transcript: bool = True,
+             encoded: bytes | None = None) -> bytes:
+        raw = encoded or encode_handshake(msg)
         if transcript and self._state.in_transcript:
             self.transcript.add(raw)
         if self.tracing:

@@ -6,7 +6,7 @@ import argparse
 import socket
 
 import tlsglass
-from tlsglass import CipherSuite, NamedGroup, ProtocolVersion
+from tlsglass import CipherSuite, ExternalPsk, NamedGroup, ProtocolVersion
 from tlsglass.enums import AlertDescription, SignatureScheme, describe
 from tlsglass.io import KeyLogFile, TLSSocket, TruncatedError, key_log_from_environment
 
@@ -67,10 +67,30 @@ def describe_session(tls: TLSSocket, verified: bool) -> list[str]:
                   f"  names:          {names}",
                   f"  key:            {cert.key_description}, signed with "
                   f"{cert.signature_algorithm}"]
+    if conn.resumed and not conn.peer_certificates:
+        lines.append("verification:     by the pre-shared key: no certificate was needed")
+        return lines
     lines.append("verification:     " + ("OK: the chain leads to a trusted root and names "
                                          "this server" if verified else
                                          "SKIPPED (--insecure): anyone could be on the other end"))
     return lines
+
+
+def add_psk_options(p: argparse.ArgumentParser) -> None:
+    """An external PSK (RFC 8446 §2.2): TLS without certificates; as openssl's -psk."""
+    p.add_argument("--psk", metavar="HEX", help="pre-shared key in hex (>= 16 bytes)")
+    p.add_argument("--psk-identity", default="Client_identity",
+                   help="the PSK's identity (default, as OpenSSL's: Client_identity)")
+
+
+def psk_from_args(args: argparse.Namespace) -> ExternalPsk | None:
+    if not args.psk:
+        return None
+    try:
+        key = bytes.fromhex(args.psk)
+    except ValueError:
+        raise SystemExit("tlsglass: --psk must be hexadecimal") from None
+    return ExternalPsk(args.psk_identity.encode(), key)
 
 
 def add_common_options(p: argparse.ArgumentParser) -> None:

@@ -63,9 +63,11 @@ class Output(Protocol):
     role: str
     transcript: Transcript
 
-    def send(self, msg: HandshakeMessage, transcript: bool = True) -> bytes:
-        """Encode, add to the transcript (unless told not to: post-handshake messages),
-        queue under the current write key; return the bytes."""
+    def send(self, msg: HandshakeMessage, transcript: bool = True,
+             encoded: bytes | None = None) -> bytes:
+        """Encode (unless `encoded` already is msg's encoding), add to the transcript
+        (unless told not to: post-handshake messages), queue under the current write
+        key; return the bytes."""
         ...
 
     def send_change_cipher_spec(self) -> None: ...

@@ -122,7 +122,7 @@ def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
         decide(out, "key_share", ", ".join(names(NamedGroup, list(key_pairs))),
                names(NamedGroup, list(config.groups)),
                "key shares sent in advance, to save a round trip")
-    out.send(hello)
+    out.send(hello, encoded=psk.encoded_hello if psk else None)
     psk = begin_early_data(hello, psk, out)
     out.update(Negotiated(server_name=config.server_name, client_random=hello.random))
     return ClientHelloSent(config=config, hello=hello, key_pairs=key_pairs,

@@ -60,7 +60,13 @@ from tlsglass.handshake.connected13 import ClientConnected, certificate_verify_c
 from tlsglass.handshake.early13 import early_data_answer
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.negotiate import names
-from tlsglass.handshake.psk13 import OfferedPsk, TicketContext, accepted_psk, offer_psk
+from tlsglass.handshake.psk13 import (
+    OfferedPsk,
+    TicketContext,
+    accepted_psk,
+    offer_psk,
+    ticket_chain,
+)
 from tlsglass.keyschedule import EarlySecret, finished_verify_data, verify_finished
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
@@ -203,7 +209,7 @@ class WaitSH(State):
             if self.sent.psk is not None else (hello2, None)
         if config.middlebox_compatibility:
             out.send_change_cipher_spec()  # App. D.4: right after the first ClientHello
-        out.send(hello2)
+        out.send(hello2, encoded=psk.encoded_hello if psk else None)
         sent = replace(self.sent, hello=hello2, key_pairs=key_pairs, psk=psk)
         return WaitSH(sent=sent, retry=msg, ccs_sent=config.middlebox_compatibility)
 
@@ -282,9 +288,7 @@ class WaitEE(State):
                 out.set_own_record_size_limit(own)
         if self.psk is not None:
             # §2.2: the PSK authenticates the server; no Certificate follows.
-            ticket = self.psk.ticket
-            chain = tuple(X509Certificate.from_der(der)
-                          for der in (ticket.peer_certificates if ticket else ()))
+            chain = ticket_chain(self.psk.ticket)
             return WaitFinished(sent=self.sent, keys=self.keys, group=self.group,
                                 ccs_sent=self.ccs_sent, alpn=alpn, request=None, chain=chain,
                                 signature_scheme=None, proof=Authenticated("psk"),
@@ -468,7 +472,7 @@ class WaitFinished(State):
         tickets = None if config.ticket_store is None else TicketContext(
             store=config.ticket_store, key=config.server_name or "", suite=self.keys.suite,
             alpn_protocol=self.alpn, server_name=self.sent.server_name,
-            peer_certificates=tuple(c.der for c in self.chain), clock=config.clock)
+            peer_certificates=self.chain, clock=config.clock)
         return ClientConnected(role="client", suite=self.keys.suite,
                                client_random=self.sent.hello.random, client_secret=client_app,
                                server_secret=server_app, exporter_secret=exporter,
