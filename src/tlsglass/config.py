@@ -23,7 +23,7 @@ from tlsglass.crypto.sign import (
     public_keys_equal,
     schemes_for_key,
 )
-from tlsglass.crypto.suites import TLS13_SUITES
+from tlsglass.crypto.suites import TLS12_SUITES, TLS13_SUITES
 from tlsglass.enums import CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme
 from tlsglass.errors import ConfigError
 from tlsglass.observe import TraceSink
@@ -36,6 +36,8 @@ __all__ = [
     "DEFAULT_GROUPS",
     "DEFAULT_KEY_SHARE_GROUPS",
     "DEFAULT_SIGNATURE_SCHEMES",
+    "DEFAULT_TLS12_CIPHER_SUITES",
+    "TLS12_EXTRA_SIGNATURE_SCHEMES",
     "CertificateSelector",
     "CertificateVerifier",
     "CertifiedKey",
@@ -48,6 +50,15 @@ DEFAULT_CIPHER_SUITES: Final = (
     CipherSuite.TLS_AES_128_GCM_SHA256,
     CipherSuite.TLS_AES_256_GCM_SHA384,
     CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+)
+# TLS 1.2 (RFC 5289, RFC 7905): forward-secret ECDHE with AEADs only; no CBC, RC4, 3DES.
+DEFAULT_TLS12_CIPHER_SUITES: Final = (
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 )
 DEFAULT_GROUPS: Final = (
     NamedGroup.X25519MLKEM768,
@@ -77,6 +88,12 @@ DEFAULT_CERT_SIGNATURE_SCHEMES: Final = (
     SignatureScheme.RSA_PKCS1_SHA384,
     SignatureScheme.RSA_PKCS1_SHA512,
     SignatureScheme.ECDSA_SECP521R1_SHA512,
+)
+# RFC 5246 §7.4.1.4.1: TLS 1.2 peers may still sign with PKCS#1 v1.5 (never in 1.3).
+TLS12_EXTRA_SIGNATURE_SCHEMES: Final = (
+    SignatureScheme.RSA_PKCS1_SHA256,
+    SignatureScheme.RSA_PKCS1_SHA384,
+    SignatureScheme.RSA_PKCS1_SHA512,
 )
 _TLS13_FORBIDDEN_SCHEMES: Final = frozenset({
     SignatureScheme.RSA_PKCS1_SHA1, SignatureScheme.ECDSA_SHA1, SignatureScheme.RSA_PKCS1_SHA256,
@@ -134,6 +151,16 @@ class CertificateSelector(Protocol):
                  signature_schemes: Sequence[int]) -> CertifiedKey | None: ...
 
 
+def _validate_tls12_suites(versions: tuple[ProtocolVersion, ProtocolVersion],
+                           suites: Sequence[int]) -> None:
+    for suite in suites:
+        info = TLS12_SUITES.get(suite)  # type: ignore[call-overload]
+        if info is None or info.key_exchange not in ("ECDHE_ECDSA", "ECDHE_RSA"):
+            raise ConfigError(f"TLS 1.2 cipher suite {suite!r} is not supported")
+    if versions == (ProtocolVersion.TLS1_2, ProtocolVersion.TLS1_2) and not suites:
+        raise ConfigError("TLS 1.2 only, but no TLS 1.2 cipher suites enabled")
+
+
 def _validate_common(versions: tuple[ProtocolVersion, ProtocolVersion],
                      suites: Sequence[int], groups: Sequence[int],
                      schemes: Sequence[int], alpn: Sequence[str],
@@ -174,6 +201,10 @@ class _TLSConfig:
     minimum_version: ProtocolVersion = ProtocolVersion.TLS1_2
     maximum_version: ProtocolVersion = ProtocolVersion.TLS1_3
     cipher_suites: tuple[CipherSuite, ...] = DEFAULT_CIPHER_SUITES
+    # TLS 1.2's suites, kept apart as OpenSSL keeps its cipher list from its ciphersuites.
+    tls12_cipher_suites: tuple[CipherSuite, ...] = DEFAULT_TLS12_CIPHER_SUITES
+    # RFC 7627 §5.2/§5.3: refuse a TLS 1.2 peer without extended_master_secret.
+    require_extended_master_secret: bool = True
     groups: tuple[NamedGroup, ...] = DEFAULT_GROUPS
     signature_schemes: tuple[SignatureScheme, ...] = DEFAULT_SIGNATURE_SCHEMES
     record_size_limit: int | None = None
@@ -190,6 +221,8 @@ class _TLSConfig:
         _validate_common((self.minimum_version, self.maximum_version), self.cipher_suites,
                          self.groups, self.signature_schemes, self.alpn_protocols,
                          self.record_size_limit)
+        _validate_tls12_suites((self.minimum_version, self.maximum_version),
+                               self.tls12_cipher_suites)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

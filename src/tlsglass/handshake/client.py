@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tlsglass.config import DEFAULT_CERT_SIGNATURE_SCHEMES, ClientConfig
+from tlsglass.config import (
+    DEFAULT_CERT_SIGNATURE_SCHEMES,
+    TLS12_EXTRA_SIGNATURE_SCHEMES,
+    ClientConfig,
+)
 from tlsglass.crypto.kx import KeyPair
 from tlsglass.enums import NamedGroup, ProtocolVersion, PskKeyExchangeMode
 from tlsglass.handshake.base import Negotiated, Output, decide
@@ -21,12 +25,15 @@ from tlsglass.handshake.negotiate import is_ip_literal, names
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
     ALPN,
+    EcPointFormats,
+    ExtendedMasterSecret,
     Extension,
     KeyShareClientHello,
     KeyShareEntry,
     PskKeyExchangeModes,
     RawExtension,
     RecordSizeLimit,
+    RenegotiationInfo,
     ServerNameList,
     SignatureAlgorithms,
     SignatureAlgorithmsCert,
@@ -35,7 +42,7 @@ from tlsglass.wire.extensions import (
 )
 from tlsglass.wire.handshake import ClientHello
 
-__all__ = ["ClientHelloSent", "start_client"]
+__all__ = ["ClientHelloSent", "offers_tls12", "start_client"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,8 +63,20 @@ def _grease_value(config: ClientConfig, index: int) -> int:
 
 
 def _offered_versions(config: ClientConfig) -> tuple[int, ...]:
-    # TLS 1.2 is spoken by the 1.2 handshake once it lands; until then only 1.3 is offered.
-    return (ProtocolVersion.TLS1_3,)
+    """Highest first, within [minimum_version, maximum_version] (§4.2.1)."""
+    return tuple(v for v in (ProtocolVersion.TLS1_3, ProtocolVersion.TLS1_2)
+                 if config.minimum_version <= v <= config.maximum_version)
+
+
+def offers_tls12(config: ClientConfig) -> bool:
+    return config.minimum_version <= ProtocolVersion.TLS1_2 and bool(config.tls12_cipher_suites)
+
+
+def _tls12_extensions(config: ClientConfig) -> list[Extension]:
+    """What a TLS 1.2 server needs to hear (ignored by a 1.3 server, §4.2)."""
+    return [ExtendedMasterSecret(),  # RFC 7627
+            RenegotiationInfo(),  # RFC 5746 §3.4: empty on the initial handshake
+            EcPointFormats(ec_point_format_list=(0,))]  # RFC 8422 §5.1.2: uncompressed
 
 
 def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list[Extension]:
@@ -74,15 +93,21 @@ def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list
         groups.insert(0, _grease_value(config, 1))
         versions.insert(0, _grease_value(config, 2))
     exts.append(SupportedGroups(values=tuple(groups)))
-    exts.append(SignatureAlgorithms(values=tuple(config.signature_schemes)))
+    schemes = tuple(config.signature_schemes)
+    if offers_tls12(config):
+        schemes += TLS12_EXTRA_SIGNATURE_SCHEMES
+    exts.append(SignatureAlgorithms(values=schemes))
     exts.append(SignatureAlgorithmsCert(values=DEFAULT_CERT_SIGNATURE_SCHEMES))
     if config.alpn_protocols:
         exts.append(ALPN(protocol_name_list=tuple(p.encode() for p in config.alpn_protocols)))
     if config.record_size_limit is not None:
         exts.append(RecordSizeLimit(record_size_limit=config.record_size_limit))
-    exts.append(SupportedVersionsClientHello(values=tuple(versions)))
-    exts.append(PskKeyExchangeModes(ke_modes=(PskKeyExchangeMode.PSK_DHE_KE,)))
-    exts.append(KeyShareClientHello(client_shares=shares))
+    if offers_tls12(config):
+        exts.extend(_tls12_extensions(config))
+    if config.maximum_version >= ProtocolVersion.TLS1_3:
+        exts.append(SupportedVersionsClientHello(values=tuple(versions)))
+        exts.append(PskKeyExchangeModes(ke_modes=(PskKeyExchangeMode.PSK_DHE_KE,)))
+        exts.append(KeyShareClientHello(client_shares=shares))
     if grease:
         # A second GREASE extension, with a code point different from the first.
         code = _grease_value(config, 3)
@@ -94,11 +119,15 @@ def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list
 
 def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
     """Build, hook and send the ClientHello (§4.1.2)."""
+    share_groups = config.key_share_groups if config.maximum_version >= ProtocolVersion.TLS1_3 \
+        else ()  # key shares are TLS 1.3's; a 1.2 server sends its group first
     key_pairs: dict[int, KeyPair] = {group: config.key_pair_factory(group)
-                                     for group in config.key_share_groups or ()}
+                                     for group in share_groups or ()}
     shares = tuple(KeyShareEntry(group=g, key_exchange=kp.public_bytes())
                    for g, kp in key_pairs.items())
     suites = [int(s) for s in config.cipher_suites]
+    if offers_tls12(config):
+        suites += [int(s) for s in config.tls12_cipher_suites]
     if config.grease:
         suites.insert(0, _grease_value(config, 4))
     hello = ClientHello(

@@ -30,7 +30,8 @@ from tlsglass.events import HandshakeComplete
 from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
 from tlsglass.handshake.connected13 import Connected, certificate_verify_content
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
-from tlsglass.handshake.server import Offer, Plan, plan, read_offer
+from tlsglass.handshake.server import Offer, Plan, choose_version, plan, read_offer
+from tlsglass.handshake.server12 import start12
 from tlsglass.keyschedule import MasterSecret, finished_verify_data, verify_finished
 from tlsglass.wire.extension_block import find, find_raw
 from tlsglass.wire.extensions import (
@@ -93,6 +94,8 @@ class Start(State):
         assert isinstance(msg, ClientHello)
         if self.retry is not None:
             self._check_second_hello(msg)
+        elif choose_version(self.config, msg) == ProtocolVersion.TLS1_2:
+            return start12(self.config, msg, out)
         offer = read_offer(self.config, msg)
         chosen = plan(self.config, offer, out,
                       forced_suite=self.retry.cipher_suite if self.retry else None)

@@ -1,0 +1,340 @@
+"""Server TLS 1.2, full handshake (RFC 5246 §7.3), once `choose_version` picked 1.2.
+
+    Start (server13) --ClientHello: start12 sends ServerHello, Certificate,
+        ServerKeyExchange, [CertificateRequest,] ServerHelloDone--> WAIT_CLIENT_KEY_EXCHANGE
+        (or WAIT_CLIENT_CERTIFICATE first)
+    WAIT_CLIENT_KEY_EXCHANGE --ClientKeyExchange: master secret--> WAIT_CCS
+        (or WAIT_CERTIFICATE_VERIFY first)
+    WAIT_CCS --ChangeCipherSpec: read key--> WAIT_FINISHED
+    WAIT_FINISHED --Finished: send ChangeCipherSpec, Finished--> CONNECTED
+
+`read_offer12` checks the ClientHello once; `plan12` picks suite, certificate,
+signature scheme, group and ALPN with their reasons. A server that can also speak
+TLS 1.3 marks its random with the downgrade sentinel (RFC 8446 §4.1.3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Final
+
+from tlsglass.config import TLS12_EXTRA_SIGNATURE_SCHEMES, CertifiedKey, ServerConfig
+from tlsglass.crypto import sign
+from tlsglass.crypto.kx import KeyPair
+from tlsglass.crypto.suites import TLS12_SUITES, SuiteInfo
+from tlsglass.enums import (
+    CipherSuite,
+    ExtensionType,
+    HandshakeType,
+    NamedGroup,
+    ProtocolVersion,
+    SignatureScheme,
+    describe,
+)
+from tlsglass.errors import HandshakeFailure, IllegalParameter
+from tlsglass.events import HandshakeComplete
+from tlsglass.handshake.base import Negotiated, Output, State, decide
+from tlsglass.handshake.connected12 import (
+    Connected12,
+    SessionKeys12,
+    change_read_cipher,
+    change_write_cipher,
+    derive_session_keys,
+    finished12,
+    signed_params_content,
+    verify_finished12,
+)
+from tlsglass.handshake.negotiate import certificate_candidates, names, select_alpn
+from tlsglass.handshake.server import server_name_of
+from tlsglass.wire.buffer import Writer
+from tlsglass.wire.extension_block import find, find_raw
+from tlsglass.wire.extensions import (
+    ALPN,
+    EcPointFormats,
+    ExtendedMasterSecret,
+    Extension,
+    RecordSizeLimit,
+    RenegotiationInfo,
+    ServerNameAck,
+    SignatureAlgorithms,
+    SupportedGroups,
+)
+from tlsglass.wire.handshake import (
+    TLS12_DOWNGRADE_SENTINEL,
+    ClientHello,
+    Finished,
+    HandshakeMessage,
+    ServerHello,
+)
+from tlsglass.wire.handshake12 import (
+    Certificate12,
+    ClientKeyExchange,
+    EcdheClientPublic,
+    EcdheServerParams,
+    ServerHelloDone,
+    ServerKeyExchange,
+    SignedParams,
+)
+
+__all__ = ["Offer12", "Plan12", "WaitChangeCipherSpec", "WaitClientKeyExchange",
+           "WaitFinished", "plan12", "read_offer12", "start12"]
+
+# RFC 8422 §5.1.1: the groups TLS 1.2 ECDHE may use here (no hybrids, no FFDHE).
+ECDHE_GROUPS: Final = (NamedGroup.X25519, NamedGroup.SECP256R1, NamedGroup.SECP384R1,
+                       NamedGroup.X448)
+_ECDSA_SCHEMES: Final = frozenset({SignatureScheme.ECDSA_SECP256R1_SHA256,
+                                   SignatureScheme.ECDSA_SECP384R1_SHA384,
+                                   SignatureScheme.ECDSA_SECP521R1_SHA512})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Offer12:
+    """What a TLS 1.2 ClientHello offers, checked once."""
+
+    hello: ClientHello = field(repr=False)
+    groups: tuple[int, ...] | None
+    signature_schemes: tuple[int, ...]
+    server_name: str | None
+    alpn: tuple[bytes, ...]
+    record_size_limit: int | None
+    extended_master_secret: bool
+    secure_renegotiation: bool
+    ec_point_formats: bool
+
+
+def _secure_renegotiation(hello: ClientHello) -> bool:
+    """RFC 5746 §3.6: the client signals with an empty extension or the SCSV."""
+    info = find(hello.extensions, RenegotiationInfo)
+    if info is not None and info.renegotiated_connection:
+        raise HandshakeFailure("renegotiation_info not empty in an initial handshake")
+    return info is not None or \
+        CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV in hello.cipher_suites
+
+
+def read_offer12(config: ServerConfig, hello: ClientHello) -> Offer12:
+    """Check a ClientHello for TLS 1.2 (RFC 5246 §7.4.1.2)."""
+    if 0 not in hello.legacy_compression_methods:
+        raise IllegalParameter("ClientHello does not offer null compression")
+    ems = find_raw(hello.extensions, ExtensionType.EXTENDED_MASTER_SECRET) is not None
+    if not ems and config.require_extended_master_secret:
+        raise HandshakeFailure("client does not support extended_master_secret (RFC 7627 §5.2)")
+    formats = find(hello.extensions, EcPointFormats)
+    if formats is not None and 0 not in formats.ec_point_format_list:
+        raise IllegalParameter("client cannot read uncompressed points (RFC 8422 §5.1.2)")
+    groups = find(hello.extensions, SupportedGroups)
+    schemes = find(hello.extensions, SignatureAlgorithms)
+    if schemes is None:
+        # RFC 5246 §7.4.1.4.1: the default would be SHA-1, which we do not sign with.
+        raise HandshakeFailure("ClientHello lacks signature_algorithms; SHA-1 is refused")
+    limit = find(hello.extensions, RecordSizeLimit)
+    if limit is not None and limit.record_size_limit < 64:
+        raise IllegalParameter("record_size_limit below 64 (RFC 8449 §4)")
+    alpn = find(hello.extensions, ALPN)
+    return Offer12(hello=hello, groups=groups.values if groups is not None else None,
+                   signature_schemes=schemes.values, server_name=server_name_of(hello),
+                   alpn=alpn.protocol_name_list if alpn is not None else (),
+                   record_size_limit=limit.record_size_limit if limit is not None else None,
+                   extended_master_secret=ems, secure_renegotiation=_secure_renegotiation(hello),
+                   ec_point_formats=formats is not None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan12:
+    """The server's choices for a TLS 1.2 handshake."""
+
+    suite: SuiteInfo
+    certified: CertifiedKey = field(repr=False)
+    signature_scheme: int
+    group: NamedGroup
+    alpn: str | None
+
+
+def _scheme_for(certified: CertifiedKey, suite: SuiteInfo, ours: Sequence[int],
+                peer: Sequence[int]) -> int | None:
+    """A scheme the certificate's key makes, of the suite's kind, that both sides accept."""
+    want_ecdsa = suite.key_exchange == "ECDHE_ECDSA"
+    allowed = set(ours) & set(peer)
+    for scheme in sign.tls12_schemes_for_key(certified.private_key):
+        if scheme in allowed and (scheme in _ECDSA_SCHEMES) == want_ecdsa:
+            return scheme
+    return None
+
+
+def _select_suite(config: ServerConfig, offer: Offer12
+                  ) -> tuple[SuiteInfo, CertifiedKey, int, str]:
+    """Server preference: the first suite the client offers that one of our chains fits."""
+    candidates, reason = certificate_candidates(config, offer.server_name,
+                                                offer.signature_schemes)
+    ours = (*config.signature_schemes, *TLS12_EXTRA_SIGNATURE_SCHEMES)
+    offered = set(offer.hello.cipher_suites)
+    for value in config.tls12_cipher_suites:
+        if value not in offered:
+            continue
+        suite = TLS12_SUITES[value]
+        for certified in candidates:
+            scheme = _scheme_for(certified, suite, ours, offer.signature_schemes)
+            if scheme is not None:
+                return suite, certified, scheme, reason
+    shown = ", ".join(names(CipherSuite, offer.hello.cipher_suites))
+    raise HandshakeFailure("no TLS 1.2 cipher suite in common that our certificates fit: "
+                           f"client offers {shown}")
+
+
+def _select_group(config: ServerConfig, offer: Offer12) -> NamedGroup:
+    # RFC 8422 §4: without supported_groups the client accepts any curve.
+    for group in config.groups:
+        if group in ECDHE_GROUPS and (offer.groups is None or group in offer.groups):
+            return group
+    raise HandshakeFailure("no ECDHE group in common: client offers "
+                           f"{', '.join(names(NamedGroup, offer.groups or ()))}")
+
+
+def plan12(config: ServerConfig, offer: Offer12, out: Output) -> Plan12:
+    suite, certified, scheme, cert_reason = _select_suite(config, offer)
+    group = _select_group(config, offer)
+    alpn = select_alpn(config.alpn_protocols, offer.alpn)
+    if out.tracing:  # the names are built only for a listening tracer
+        decide(out, "version", "TLS1_2", (), "the client does not offer TLS 1.3")
+        decide(out, "cipher_suite", describe(CipherSuite, suite.suite),
+               names(CipherSuite, offer.hello.cipher_suites),
+               "first of the server's TLS 1.2 suites that the client offers and a "
+               "certificate fits")
+        decide(out, "certificate", certified.leaf.subject, (), cert_reason)
+        decide(out, "signature_scheme", describe(SignatureScheme, scheme),
+               names(SignatureScheme, offer.signature_schemes),
+               "first scheme the certificate's key can make that the client accepts")
+        decide(out, "group", describe(NamedGroup, group),
+               names(NamedGroup, offer.groups or ()), "server's most preferred ECDHE group")
+    return Plan12(suite=suite, certified=certified, signature_scheme=scheme, group=group,
+                  alpn=alpn)
+
+
+def _server_random(config: ServerConfig) -> bytes:
+    random = config.entropy(32)
+    if config.maximum_version >= ProtocolVersion.TLS1_3:
+        # RFC 8446 §4.1.3: tell a 1.3-capable client that it was downgraded.
+        return random[:24] + TLS12_DOWNGRADE_SENTINEL
+    return random
+
+
+def _extensions(config: ServerConfig, offer: Offer12, chosen: Plan12,
+                out: Output) -> tuple[Extension, ...]:
+    exts: list[Extension] = []
+    if offer.secure_renegotiation:
+        exts.append(RenegotiationInfo())  # RFC 5746 §3.6
+    if offer.extended_master_secret:
+        exts.append(ExtendedMasterSecret())  # RFC 7627 §5.2
+    if offer.ec_point_formats:
+        exts.append(EcPointFormats(ec_point_format_list=(0,)))  # RFC 8422 §5.2
+    if offer.server_name is not None:
+        exts.append(ServerNameAck())  # RFC 6066 §3
+    if chosen.alpn is not None:
+        exts.append(ALPN(protocol_name_list=(chosen.alpn.encode(),)))
+    if offer.record_size_limit is not None:
+        own = config.record_size_limit or 16384
+        exts.append(RecordSizeLimit(record_size_limit=own))
+        # RFC 8449 §4: TLS 1.2 limits count plaintext only; Output counts 1.3's type byte.
+        out.set_peer_record_size_limit(offer.record_size_limit + 1)
+        out.set_own_record_size_limit(own + 1)
+    return tuple(exts)
+
+
+def start12(config: ServerConfig, hello: ClientHello, out: Output) -> State:
+    """ServerHello, Certificate, ServerKeyExchange, ServerHelloDone."""
+    offer = read_offer12(config, hello)
+    chosen = plan12(config, offer, out)
+    suite = chosen.suite
+    out.transcript.choose_hash(suite.hash_name)
+    server_random = _server_random(config)
+    out.send(ServerHello(random=server_random, cipher_suite=suite.suite,
+                         extensions=_extensions(config, offer, chosen, out)))
+    out.send(Certificate12(certificate_list=tuple(c.der for c in chosen.certified.chain)))
+    pair = config.key_pair_factory(chosen.group)
+    out.send(ServerKeyExchange(body=_signed_params(chosen, pair, hello.random, server_random)))
+    out.send(ServerHelloDone())
+    negotiated = Negotiated(version=ProtocolVersion.TLS1_2, cipher_suite=suite.suite,
+                            group=chosen.group, signature_scheme=chosen.signature_scheme,
+                            alpn_protocol=chosen.alpn, server_name=offer.server_name,
+                            client_random=hello.random)
+    out.update(negotiated)
+    return WaitClientKeyExchange(config=config, suite=suite, negotiated=negotiated,
+                                 server_random=server_random, key_pair=pair,
+                                 extended_master_secret=offer.extended_master_secret)
+
+
+def _signed_params(chosen: Plan12, pair: KeyPair, client_random: bytes,
+                   server_random: bytes) -> bytes:
+    """RFC 8422 §5.4: the ECDHE parameters, signed with the certificate's key."""
+    params = EcdheServerParams(named_curve=chosen.group, public=pair.public_bytes())
+    w = Writer()
+    params.encode(w)
+    content = signed_params_content(client_random, server_random, w.getvalue())
+    signature = sign.sign(SignatureScheme(chosen.signature_scheme),
+                          chosen.certified.private_key, content, curve_bound=False)
+    w = Writer()
+    SignedParams(params=params, algorithm=chosen.signature_scheme,
+                 signature=signature).encode(w)
+    return w.getvalue()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _State12(State):
+    tls12: ClassVar[bool] = True
+    config: ServerConfig = field(repr=False)
+    suite: SuiteInfo
+    negotiated: Negotiated
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitClientKeyExchange(_State12):
+    """The client's ECDHE public value: the master secret can be made."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset(
+        {HandshakeType.CLIENT_KEY_EXCHANGE})
+    server_random: bytes = field(repr=False)
+    key_pair: KeyPair = field(repr=False)
+    extended_master_secret: bool
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, ClientKeyExchange)
+        public = EcdheClientPublic.from_body(msg.body)
+        pre_master_secret = self.key_pair.exchange(public.ecdh_yc)
+        keys = derive_session_keys(self.suite, pre_master_secret, self.extended_master_secret,
+                                   self.negotiated.client_random, self.server_random, out)
+        return WaitChangeCipherSpec(config=self.config, suite=self.suite,
+                                    negotiated=self.negotiated, keys=keys)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitChangeCipherSpec(_State12):
+    """The client's ChangeCipherSpec switches our read state (RFC 5246 §7.1)."""
+
+    keys: SessionKeys12
+
+    def change_cipher_spec(self, out: Output) -> State:
+        change_read_cipher(self.keys, out)
+        return WaitFinished(config=self.config, suite=self.suite, negotiated=self.negotiated,
+                            keys=self.keys)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitFinished(WaitChangeCipherSpec):
+    """The client's Finished; ours answers it."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})
+
+    def change_cipher_spec(self, out: Output) -> State:
+        return State.change_cipher_spec(self, out)
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, Finished)
+        verify_finished12(self.keys, "client", msg, out)
+        change_write_cipher(self.keys, out)
+        out.send(finished12(self.keys, "server", out))
+        n = self.negotiated
+        out.emit(HandshakeComplete(version=ProtocolVersion.TLS1_2, cipher_suite=self.suite.suite,
+                                   group=n.group, signature_scheme=n.signature_scheme,
+                                   alpn_protocol=n.alpn_protocol, server_name=n.server_name,
+                                   peer_certificates=n.peer_certificates))
+        return Connected12(role="server", keys=self.keys)

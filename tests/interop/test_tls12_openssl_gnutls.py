@@ -1,0 +1,165 @@
+"""TLS 1.2 against `openssl s_server`/`s_client -tls1_2` and `gnutls-serv`/`gnutls-cli`
+with TLS 1.2 forced, for every ECDHE suite they share with tlsglass, on 127.0.0.1.
+
+OpenSSL also prints RFC 5705 keying material (-keymatexport), which must equal ours.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import tlsglass
+from helpers import Pki
+from peers import ThreadServer, free_port, need, run, wait_for_port
+from tlsglass import CipherSuite, ProtocolVersion
+from tlsglass.io import TLSSocket, connect
+
+pytestmark = pytest.mark.interop
+
+# tlsglass suite -> (OpenSSL name, GnuTLS cipher, GnuTLS key exchange, certificate kind)
+SUITES = {
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:
+        ("ECDHE-ECDSA-AES128-GCM-SHA256", "AES-128-GCM", "ECDHE-ECDSA", "ec256"),
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384:
+        ("ECDHE-ECDSA-AES256-GCM-SHA384", "AES-256-GCM", "ECDHE-ECDSA", "ec256"),
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256:
+        ("ECDHE-ECDSA-CHACHA20-POLY1305", "CHACHA20-POLY1305", "ECDHE-ECDSA", "ec256"),
+    CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256:
+        ("ECDHE-RSA-AES128-GCM-SHA256", "AES-128-GCM", "ECDHE-RSA", "rsa2048"),
+    CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384:
+        ("ECDHE-RSA-AES256-GCM-SHA384", "AES-256-GCM", "ECDHE-RSA", "rsa2048"),
+    CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:
+        ("ECDHE-RSA-CHACHA20-POLY1305", "CHACHA20-POLY1305", "ECDHE-RSA", "rsa2048"),
+}
+LABEL = "EXPERIMENTAL-tlsglass"
+
+
+@pytest.fixture(scope="module")
+def pem(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    pki = Pki()
+    directory = tmp_path_factory.mktemp("tls12")
+    (directory / "ca.pem").write_bytes(pki.pem)
+    return {kind: pki.write(directory, pki.issue(kind=kind), stem=kind)
+            for kind in ("ec256", "rsa2048")}
+
+
+def _ca(pem: dict[str, tuple[Path, Path]]) -> Path:
+    return pem["ec256"][0].parent / "ca.pem"
+
+
+def _client(pem: dict[str, tuple[Path, Path]], **options: object) -> tlsglass.ClientConfig:
+    return tlsglass.ClientConfig(server_name="localhost",
+                                 trust=tlsglass.TrustStore.from_file(_ca(pem)),
+                                 **options)  # type: ignore[arg-type]
+
+
+def _keying_material(output: str) -> bytes:
+    found = re.search(r"Keying material: ([0-9A-F]+)", output)
+    assert found, output
+    return bytes.fromhex(found.group(1))
+
+
+@pytest.mark.parametrize("suite", list(SUITES), ids=lambda s: s.name)
+def test_tlsglass_client_openssl_s_server(pem: dict[str, tuple[Path, Path]], tmp_path: Path,
+                                          suite: CipherSuite) -> None:
+    need("openssl")
+    name, _, _, kind = SUITES[suite]
+    cert, key = pem[kind]
+    port = free_port()
+    args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(cert),
+            "-key", str(key), "-tls1_2", "-cipher", name, "-naccept", "1",
+            "-keymatexport", LABEL, "-keymatexportlen", "32"]
+    with run(args, tmp_path, "s_server") as server:
+        server.wait_output("ACCEPT")
+        with connect("127.0.0.1", port, _client(pem)) as tls:
+            assert tls.conn.version == ProtocolVersion.TLS1_2
+            assert tls.conn.cipher_suite == suite
+            tls.sendall(b"hello openssl\n")
+            out = server.wait_output("hello openssl")
+            server.send(b"hello tlsglass\n")
+            assert tls.recv() == b"hello tlsglass\n"
+            ours = tls.conn.export_keying_material(LABEL, None, 32)
+    assert _keying_material(out) == ours
+
+
+@pytest.mark.parametrize("suite", list(SUITES), ids=lambda s: s.name)
+def test_openssl_s_client_tlsglass_server(pem: dict[str, tuple[Path, Path]], tmp_path: Path,
+                                          suite: CipherSuite) -> None:
+    need("openssl")
+    name, _, _, kind = SUITES[suite]
+    exported: list[bytes] = []
+
+    def handler(tls: TLSSocket) -> None:
+        exported.append(tls.conn.export_keying_material(LABEL, None, 32))
+        while data := tls.recv():
+            tls.sendall(data)
+
+    config = tlsglass.ServerConfig.from_files(*pem[kind], alpn_protocols=("http/1.1",))
+    with ThreadServer(config, handler) as srv:
+        args = ["openssl", "s_client", "-connect", f"127.0.0.1:{srv.port}", "-servername",
+                "localhost", "-CAfile", str(_ca(pem)), "-verify_return_error", "-tls1_2",
+                "-cipher", name, "-alpn", "http/1.1", "-keymatexport", LABEL,
+                "-keymatexportlen", "32"]
+        with run(args, tmp_path, "s_client") as client:
+            client.wait_output("Verify return code: 0 (ok)")
+            client.send(b"hello tlsglass\n")
+            out = client.wait_output("hello tlsglass")
+    assert not srv.errors, srv.errors
+    assert f"Cipher is {name}" in out and "Protocol  : TLSv1.2" in out
+    assert "Extended master secret: yes" in out
+    assert "ALPN protocol: http/1.1" in out
+    assert "Secure Renegotiation IS supported" in out
+    assert exported and _keying_material(out) == exported[0]
+
+
+def _gnutls_priority(suite: CipherSuite) -> str:
+    _, cipher, kx, _ = SUITES[suite]
+    return f"NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+{cipher}:-KX-ALL:+{kx}"
+
+
+@pytest.mark.parametrize("suite", list(SUITES), ids=lambda s: s.name)
+def test_tlsglass_client_gnutls_serv(pem: dict[str, tuple[Path, Path]], tmp_path: Path,
+                                     suite: CipherSuite) -> None:
+    need("gnutls-serv")
+    cert, key = pem[SUITES[suite][3]]
+    port = free_port()
+    args = ["gnutls-serv", "--echo", "-p", str(port), "--x509certfile", str(cert),
+            "--x509keyfile", str(key), "--priority", _gnutls_priority(suite)]
+    with run(args, tmp_path, "gnutls-serv") as server:
+        wait_for_port(port, server.proc)
+        with connect("127.0.0.1", port, _client(pem)) as tls:
+            assert tls.conn.version == ProtocolVersion.TLS1_2
+            assert tls.conn.cipher_suite == suite
+            tls.sendall(b"hello gnutls\n")
+            assert tls.recv() == b"hello gnutls\n"
+
+
+@pytest.mark.parametrize("suite", list(SUITES), ids=lambda s: s.name)
+def test_gnutls_cli_tlsglass_server(pem: dict[str, tuple[Path, Path]], tmp_path: Path,
+                                    suite: CipherSuite) -> None:
+    need("gnutls-cli")
+    _, cipher, kx, kind = SUITES[suite]
+    config = tlsglass.ServerConfig.from_files(*pem[kind])
+
+    def echo(tls: TLSSocket) -> None:
+        while data := tls.recv():
+            tls.sendall(data)
+
+    with ThreadServer(config, echo) as srv:
+        args = ["gnutls-cli", "-p", str(srv.port), "--x509cafile", str(_ca(pem)),
+                "--priority", _gnutls_priority(suite), "localhost"]
+        with run(args, tmp_path, "gnutls-cli") as client:
+            client.wait_output("Handshake was completed")
+            client.send(b"hello from gnutls\n")
+            out = client.wait_output("Simple Client Mode:\n\nhello from gnutls")
+    description = re.search(r"- Description: (.*)", out)
+    assert description, out
+    # e.g. (TLS1.2-X.509)-(ECDHE-X25519)-(ECDSA-SHA256)-(AES-128-GCM)
+    assert description.group(1).startswith("(TLS1.2-X.509)-(ECDHE-")
+    assert f"-({kx.removeprefix('ECDHE-')}-" in description.group(1)
+    assert description.group(1).endswith(f"-({cipher})")
+    assert "extended master secret, safe renegotiation" in out
+    assert not srv.errors, srv.errors
