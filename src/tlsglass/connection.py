@@ -352,7 +352,10 @@ class Connection:
         if description == AlertDescription.CLOSE_NOTIFY:
             self._peer_closed = True
             self._events.append(ConnectionClosed())
-        elif description == AlertDescription.USER_CANCELED:
+        elif description == AlertDescription.USER_CANCELED or (
+                # RFC 5246 §7.2.2: a TLS 1.2 peer refuses renegotiation with a warning.
+                description == AlertDescription.NO_RENEGOTIATION
+                and level == AlertLevel.WARNING and self._state.tls12):
             self._events.append(AlertReceived(level=level, description=description))
         else:
             self._state = _Error()

@@ -125,8 +125,11 @@ def _check_suite(sent: ClientHelloSent, msg: ServerHello) -> SuiteInfo:
 def _check_extensions(sent: ClientHelloSent, msg: ServerHello, out: Output) -> bool:
     """RFC 5246 §7.4.1.4: only what we offered; returns whether EMS was agreed."""
     check_extensions(msg.extensions, HandshakeType.SERVER_HELLO, tls13=False)
+    offered = set(sent.offered_extensions)
+    if CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV in sent.hello.cipher_suites:
+        offered.add(ExtensionType.RENEGOTIATION_INFO)  # RFC 5746 §3.4: the SCSV asks too
     for ext in msg.extensions:
-        if ext.type_code not in sent.offered_extensions:
+        if ext.type_code not in offered:
             raise UnsupportedExtension(
                 f"server sent {describe(ExtensionType, ext.type_code)}, which was not offered")
     renegotiation = find(msg.extensions, RenegotiationInfo)

@@ -163,16 +163,15 @@ def _scheme_for(certified: CertifiedKey, suite: SuiteInfo, ours: Sequence[int],
 
 def _select_suite(config: ServerConfig, offer: Offer12
                   ) -> tuple[SuiteInfo, CertifiedKey, int, str]:
-    """Server preference: the first suite the client offers that one of our chains fits."""
+    """The first chain (those naming the server first) that fits a suite the client offers,
+    with the server's most preferred such suite."""
     candidates, reason = certificate_candidates(config, offer.server_name,
                                                 offer.signature_schemes)
     ours = (*config.signature_schemes, *TLS12_EXTRA_SIGNATURE_SCHEMES)
     offered = set(offer.hello.cipher_suites)
-    for value in config.tls12_cipher_suites:
-        if value not in offered:
-            continue
-        suite = TLS12_SUITES[value]
-        for certified in candidates:
+    suites = [TLS12_SUITES[v] for v in config.tls12_cipher_suites if v in offered]
+    for certified in candidates:
+        for suite in suites:
             scheme = _scheme_for(certified, suite, ours, offer.signature_schemes)
             if scheme is not None:
                 return suite, certified, scheme, reason
