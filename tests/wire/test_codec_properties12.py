@@ -58,8 +58,10 @@ def test_message_codec(name: str, data: st.DataObject) -> None:
     assert _body(again) == body
 
 
-@pytest.mark.parametrize("cls", sorted(TLS12_BODY_STRATEGIES, key=lambda c: str(getattr(c, "__name__", ""))),
-                         ids=lambda c: getattr(c, "__name__", "?"))
+_BODIES: Final = sorted(TLS12_BODY_STRATEGIES, key=lambda c: str(getattr(c, "__name__", "")))
+
+
+@pytest.mark.parametrize("cls", _BODIES, ids=lambda c: getattr(c, "__name__", "?"))
 @PER_TYPE
 @given(data=st.data())
 def test_key_exchange_body_codec(cls: type, data: st.DataObject) -> None:
