@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from tlsglass.config import TLS12_EXTRA_SIGNATURE_SCHEMES, ClientConfig
+from tlsglass.config import TLS12_EXTRA_SIGNATURE_SCHEMES, CertifiedKey, ClientConfig
 from tlsglass.crypto import sign
 from tlsglass.crypto.suites import SuiteInfo, suite_info
 from tlsglass.enums import (
@@ -66,6 +66,7 @@ from tlsglass.wire.extensions import (
 from tlsglass.wire.handshake import (
     TLS11_DOWNGRADE_SENTINEL,
     TLS12_DOWNGRADE_SENTINEL,
+    CertificateVerify,
     Finished,
     HandshakeMessage,
     ServerHello,
@@ -176,6 +177,8 @@ def server_hello12(sent: ClientHelloSent, msg: ServerHello, retried: bool,
         raise IllegalParameter("TLS 1.2 ServerHello after a HelloRetryRequest")
     suite = _check_suite(sent, msg)
     ems = _check_extensions(sent, msg, out)
+    if sent.config.certificate is not None:
+        out.transcript.keep_messages()  # in case a CertificateRequest comes (§7.4.8)
     out.transcript.choose_hash(suite.hash_name)
     if out.tracing:  # the names are built only for a listening tracer
         decide(out, "version", "TLS1_2", (), "the server does not speak TLS 1.3")
@@ -293,18 +296,44 @@ class WaitServerHelloDone(_State12):
         group = NamedGroup(self.server_params.params.named_curve)
         pair = config.key_pair_factory(group)
         pre_master_secret = pair.exchange(self.server_params.params.public)
+        ours = _our_certificate(config, self.request) if self.request is not None else None
         if self.request is not None:
-            # RFC 5246 §7.4.6: with nothing suitable, an empty Certificate.
-            out.send(Certificate12(certificate_list=()))
+            # RFC 5246 §7.4.6: our chain, or with nothing suitable an empty Certificate.
+            out.send(Certificate12(certificate_list=tuple(c.der for c in ours[0].chain)
+                                   if ours is not None else ()))
         w = Writer()
         EcdheClientPublic(ecdh_yc=pair.public_bytes()).encode(w)
         out.send(ClientKeyExchange(body=w.getvalue()))
         keys = derive_session_keys(hello.suite, pre_master_secret, hello.extended_master_secret,
                                    hello.sent.hello.random, hello.server_random, out)
+        if ours is not None:
+            certified, scheme = ours
+            signature = sign.sign(SignatureScheme(scheme), certified.private_key,
+                                  out.transcript.kept_messages(), curve_bound=False)
+            out.send(CertificateVerify(algorithm=scheme, signature=signature))
         change_write_cipher(keys, out)
         out.send(finished12(keys, "client", out))
         return WaitChangeCipherSpec(hello=hello, chain=self.chain, keys=keys, group=group,
                                     signature_scheme=self.server_params.algorithm)
+
+
+def _our_certificate(config: ClientConfig, request: CertificateRequest12
+                     ) -> tuple[CertifiedKey, int] | None:
+    """Our chain and a scheme its key makes that the server asked for (§7.4.4), if any."""
+    certified = config.certificate
+    if certified is None:
+        return None
+    allowed = set(_accepted_schemes(config)) & set(request.supported_signature_algorithms)
+    for scheme in sign.tls12_schemes_for_key(certified.private_key):
+        kind = _ECDSA_SIGN if _is_ecdsa(scheme) else _RSA_SIGN
+        if scheme in allowed and kind in request.certificate_types:
+            return certified, scheme
+    return None
+
+
+# RFC 5246 §7.4.4 ClientCertificateType; RFC 8422 §5.5 ecdsa_sign.
+_RSA_SIGN = 1
+_ECDSA_SIGN = 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

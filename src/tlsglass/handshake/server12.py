@@ -16,7 +16,8 @@ TLS 1.3 marks its random with the downgrade sentinel (RFC 8446 §4.1.3).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import ClassVar, Final
 
 from tlsglass.config import TLS12_EXTRA_SIGNATURE_SCHEMES, CertifiedKey, ServerConfig
@@ -32,7 +33,7 @@ from tlsglass.enums import (
     SignatureScheme,
     describe,
 )
-from tlsglass.errors import HandshakeFailure, IllegalParameter
+from tlsglass.errors import DecryptError, HandshakeFailure, IllegalParameter
 from tlsglass.events import HandshakeComplete
 from tlsglass.handshake.base import Negotiated, Output, State, decide
 from tlsglass.handshake.connected12 import (
@@ -62,6 +63,7 @@ from tlsglass.wire.extensions import (
 )
 from tlsglass.wire.handshake import (
     TLS12_DOWNGRADE_SENTINEL,
+    CertificateVerify,
     ClientHello,
     Finished,
     HandshakeMessage,
@@ -69,6 +71,7 @@ from tlsglass.wire.handshake import (
 )
 from tlsglass.wire.handshake12 import (
     Certificate12,
+    CertificateRequest12,
     ClientKeyExchange,
     EcdheClientPublic,
     EcdheServerParams,
@@ -76,13 +79,19 @@ from tlsglass.wire.handshake12 import (
     ServerKeyExchange,
     SignedParams,
 )
+from tlsglass.x509 import Certificate as X509Certificate
+from tlsglass.x509 import verify_client_chain
 
-__all__ = ["Offer12", "Plan12", "WaitChangeCipherSpec", "WaitClientKeyExchange",
-           "WaitFinished", "plan12", "read_offer12", "start12"]
+__all__ = ["Offer12", "Plan12", "WaitCertificateVerify", "WaitChangeCipherSpec",
+           "WaitClientCertificate", "WaitClientKeyExchange", "WaitFinished", "plan12",
+           "read_offer12", "start12"]
 
 # RFC 8422 §5.1.1: the groups TLS 1.2 ECDHE may use here (no hybrids, no FFDHE).
 ECDHE_GROUPS: Final = (NamedGroup.X25519, NamedGroup.SECP256R1, NamedGroup.SECP384R1,
                        NamedGroup.X448)
+# RFC 5246 §7.4.4 ClientCertificateType; RFC 8422 §5.5 ecdsa_sign.
+_RSA_SIGN: Final = 1
+_ECDSA_SIGN: Final = 64
 _ECDSA_SCHEMES: Final = frozenset({SignatureScheme.ECDSA_SECP256R1_SHA256,
                                    SignatureScheme.ECDSA_SECP384R1_SHA384,
                                    SignatureScheme.ECDSA_SECP521R1_SHA512})
@@ -244,6 +253,8 @@ def start12(config: ServerConfig, hello: ClientHello, out: Output) -> State:
     offer = read_offer12(config, hello)
     chosen = plan12(config, offer, out)
     suite = chosen.suite
+    if config.client_auth != "none":
+        out.transcript.keep_messages()  # for the client's CertificateVerify
     out.transcript.choose_hash(suite.hash_name)
     server_random = _server_random(config)
     out.send(ServerHello(random=server_random, cipher_suite=suite.suite,
@@ -251,15 +262,32 @@ def start12(config: ServerConfig, hello: ClientHello, out: Output) -> State:
     out.send(Certificate12(certificate_list=tuple(c.der for c in chosen.certified.chain)))
     pair = config.key_pair_factory(chosen.group)
     out.send(ServerKeyExchange(body=_signed_params(chosen, pair, hello.random, server_random)))
+    if config.client_auth != "none":
+        out.send(_certificate_request12(config))
     out.send(ServerHelloDone())
     negotiated = Negotiated(version=ProtocolVersion.TLS1_2, cipher_suite=suite.suite,
                             group=chosen.group, signature_scheme=chosen.signature_scheme,
                             alpn_protocol=chosen.alpn, server_name=offer.server_name,
                             client_random=hello.random)
     out.update(negotiated)
-    return WaitClientKeyExchange(config=config, suite=suite, negotiated=negotiated,
-                                 server_random=server_random, key_pair=pair,
-                                 extended_master_secret=offer.extended_master_secret)
+    state = WaitClientCertificate if config.client_auth != "none" else WaitClientKeyExchange
+    return state(config=config, suite=suite, negotiated=negotiated, server_random=server_random,
+                 key_pair=pair, extended_master_secret=offer.extended_master_secret)
+
+
+def _certificate_request12(config: ServerConfig) -> CertificateRequest12:
+    """RFC 5246 §7.4.4: the key types and schemes we accept and, if short, the CAs we trust."""
+    names: tuple[bytes, ...] = ()
+    trust = config.client_trust
+    if trust is not None:
+        names = tuple(c.subject_der for c in trust.certificates)
+        if sum(len(n) + 2 for n in names) >= 8192:
+            names = ()  # a hint; a whole system store helps nobody
+    return CertificateRequest12(
+        certificate_types=(_RSA_SIGN, _ECDSA_SIGN),
+        supported_signature_algorithms=(*config.signature_schemes,
+                                        *TLS12_EXTRA_SIGNATURE_SCHEMES),
+        certificate_authorities=names)
 
 
 def _signed_params(chosen: Plan12, pair: KeyPair, client_random: bytes,
@@ -301,8 +329,38 @@ class WaitClientKeyExchange(_State12):
         pre_master_secret = self.key_pair.exchange(public.ecdh_yc)
         keys = derive_session_keys(self.suite, pre_master_secret, self.extended_master_secret,
                                    self.negotiated.client_random, self.server_random, out)
-        return WaitChangeCipherSpec(config=self.config, suite=self.suite,
-                                    negotiated=self.negotiated, keys=keys)
+        state = WaitCertificateVerify if self.negotiated.peer_certificates \
+            else WaitChangeCipherSpec
+        return state(config=self.config, suite=self.suite, negotiated=self.negotiated,
+                     keys=keys)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitClientCertificate(WaitClientKeyExchange):
+    """After our CertificateRequest: the client's chain, possibly empty (RFC 5246 §7.4.6)."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.CERTIFICATE})
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, Certificate12)
+        chain: tuple[X509Certificate, ...] = ()
+        if not msg.certificate_list:
+            if self.config.client_auth == "required":
+                # RFC 5246 §7.4.6: a server that requires one may refuse with handshake_failure.
+                raise HandshakeFailure("the client sent no certificate")
+            decide(out, "client_certificate", "none", (), "the client has none; optional")
+        else:
+            chain = tuple(X509Certificate.from_der(der) for der in msg.certificate_list)
+            trust = self.config.client_trust
+            assert trust is not None
+            verify_client_chain(chain, trust, datetime.fromtimestamp(self.config.clock(), UTC))
+            decide(out, "client_certificate", chain[0].subject, (),
+                   "its chain leads to a root the server trusts for clients")
+        return WaitClientKeyExchange(
+            config=self.config, suite=self.suite,
+            negotiated=replace(self.negotiated, peer_certificates=chain),
+            server_random=self.server_random, key_pair=self.key_pair,
+            extended_master_secret=self.extended_master_secret)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -315,6 +373,32 @@ class WaitChangeCipherSpec(_State12):
         change_read_cipher(self.keys, out)
         return WaitFinished(config=self.config, suite=self.suite, negotiated=self.negotiated,
                             keys=self.keys)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitCertificateVerify(WaitChangeCipherSpec):
+    """The client proves it holds its certificate's key (RFC 5246 §7.4.8)."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset(
+        {HandshakeType.CERTIFICATE_VERIFY})
+
+    def change_cipher_spec(self, out: Output) -> State:
+        return State.change_cipher_spec(self, out)
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, CertificateVerify)
+        if msg.algorithm not in (*self.config.signature_schemes,
+                                 *TLS12_EXTRA_SIGNATURE_SCHEMES):
+            raise IllegalParameter(
+                f"client CertificateVerify uses {describe(SignatureScheme, msg.algorithm)}, "
+                "which we did not ask for")
+        content = out.transcript.kept_messages(before_last=True)
+        leaf = self.negotiated.peer_certificates[0]
+        if not sign.verify(msg.algorithm, leaf.public_key, content, msg.signature,
+                           curve_bound=False):
+            raise DecryptError("client CertificateVerify signature does not verify")
+        return WaitChangeCipherSpec(config=self.config, suite=self.suite,
+                                    negotiated=self.negotiated, keys=self.keys)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -332,6 +416,7 @@ class WaitFinished(WaitChangeCipherSpec):
         change_write_cipher(self.keys, out)
         out.send(finished12(self.keys, "server", out))
         n = self.negotiated
+        out.update(n)
         out.emit(HandshakeComplete(version=ProtocolVersion.TLS1_2, cipher_suite=self.suite.suite,
                                    group=n.group, signature_scheme=n.signature_scheme,
                                    alpn_protocol=n.alpn_protocol, server_name=n.server_name,
