@@ -87,8 +87,11 @@ from tlsglass.wire.handshake12 import (
     Certificate12,
     CertificateRequest12,
     ClientKeyExchange,
+    DheClientPublic,
+    DheServerParams,
     EcdheClientPublic,
     EcdheServerParams,
+    EncryptedPreMasterSecret,
     HelloRequest,
     ServerHelloDone,
     ServerKeyExchange,
@@ -585,6 +588,16 @@ def ecdhe_client_publics() -> st.SearchStrategy[EcdheClientPublic]:
     return st.builds(EcdheClientPublic, ecdh_yc=opaque(1, 255, cap=97))
 
 
+def dhe_server_params() -> st.SearchStrategy[DheServerParams]:
+    return st.builds(DheServerParams, dh_p=opaque(1, 0xFFFF, cap=64),
+                     dh_g=opaque(1, 0xFFFF, cap=2), dh_ys=opaque(1, 0xFFFF, cap=64))
+
+
+def signed_dhe_params() -> st.SearchStrategy[SignedParams]:
+    return st.builds(SignedParams, params=dhe_server_params(), algorithm=_schemes,
+                     signature=opaque(0, 0xFFFF, cap=72))
+
+
 def _encoded(value: SignedParams | EcdheClientPublic) -> bytes:
     w = Writer()
     value.encode(w)
@@ -607,4 +620,8 @@ TLS12_BODY_STRATEGIES: Final[Mapping[type, st.SearchStrategy[object]]] = Mapping
     EcdheServerParams: ecdhe_server_params(),
     SignedParams: signed_params(),
     EcdheClientPublic: ecdhe_client_publics(),
+    DheServerParams: dhe_server_params(),
+    DheClientPublic: st.builds(DheClientPublic, dh_yc=opaque(1, 0xFFFF, cap=64)),
+    EncryptedPreMasterSecret: st.builds(EncryptedPreMasterSecret,
+                                        encrypted=opaque(0, 0xFFFF, cap=64)),
 })

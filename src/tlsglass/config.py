@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
-from tlsglass.crypto.kx import SUPPORTED_GROUPS, KeyPairFactory, generate_key_pair
+from tlsglass.crypto.kx import FFDHE_PRIMES, SUPPORTED_GROUPS, KeyPairFactory, generate_key_pair
 from tlsglass.crypto.sign import (
     PrivateKey,
     load_private_key_file,
@@ -152,11 +152,18 @@ class CertificateSelector(Protocol):
 
 
 def _validate_tls12_suites(versions: tuple[ProtocolVersion, ProtocolVersion],
-                           suites: Sequence[int]) -> None:
+                           suites: Sequence[int], groups: Sequence[int],
+                           allow_rsa_key_transport: bool) -> None:
     for suite in suites:
         info = TLS12_SUITES.get(suite)  # type: ignore[call-overload]
-        if info is None or info.key_exchange not in ("ECDHE_ECDSA", "ECDHE_RSA"):
+        if info is None:
             raise ConfigError(f"TLS 1.2 cipher suite {suite!r} is not supported")
+        if info.key_exchange == "RSA" and not allow_rsa_key_transport:
+            raise ConfigError(f"{info.suite.name} has no forward secrecy; enable it only with "
+                              "allow_rsa_key_transport=True")
+        if info.key_exchange == "DHE_RSA" and not any(g in FFDHE_PRIMES for g in groups):
+            raise ConfigError(f"{info.suite.name} needs an RFC 7919 group (FFDHE2048...) "
+                              "among the groups")
     if versions == (ProtocolVersion.TLS1_2, ProtocolVersion.TLS1_2) and not suites:
         raise ConfigError("TLS 1.2 only, but no TLS 1.2 cipher suites enabled")
 
@@ -205,6 +212,9 @@ class _TLSConfig:
     tls12_cipher_suites: tuple[CipherSuite, ...] = DEFAULT_TLS12_CIPHER_SUITES
     # RFC 7627 §5.2/§5.3: refuse a TLS 1.2 peer without extended_master_secret.
     require_extended_master_secret: bool = True
+    # TLS_RSA_WITH_* suites (no forward secrecy) are refused unless this is set; the
+    # server side then applies the RFC 5246 §7.4.7.1 countermeasure.
+    allow_rsa_key_transport: bool = False
     groups: tuple[NamedGroup, ...] = DEFAULT_GROUPS
     signature_schemes: tuple[SignatureScheme, ...] = DEFAULT_SIGNATURE_SCHEMES
     record_size_limit: int | None = None
@@ -222,7 +232,8 @@ class _TLSConfig:
                          self.groups, self.signature_schemes, self.alpn_protocols,
                          self.record_size_limit)
         _validate_tls12_suites((self.minimum_version, self.maximum_version),
-                               self.tls12_cipher_suites)
+                               self.tls12_cipher_suites, self.groups,
+                               self.allow_rsa_key_transport)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

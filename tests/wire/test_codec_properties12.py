@@ -13,11 +13,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from strategies import TLS12_BODY_STRATEGIES, TLS12_MESSAGE_STRATEGIES, mutations
+from strategies import (
+    TLS12_BODY_STRATEGIES,
+    TLS12_MESSAGE_STRATEGIES,
+    mutations,
+    signed_dhe_params,
+    signed_params,
+)
 from tlsglass.errors import DecodeError
 from tlsglass.wire.buffer import Reader, Writer
 from tlsglass.wire.handshake import HANDSHAKE_HEADER_LEN, HandshakeMessage, encode_handshake
-from tlsglass.wire.handshake12 import decode_handshake12
+from tlsglass.wire.handshake12 import SignedParams, decode_handshake12
 
 PER_TYPE = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -85,3 +91,15 @@ def test_any_bytes_decode_or_decode_error(msg_type: int, body: bytes) -> None:
         return
     assert msg.msg_type == msg_type
     assert _body(msg) == body
+
+
+@PER_TYPE
+@given(signed=signed_dhe_params(), ecdhe=signed_params())
+def test_server_key_exchange_bodies_split_params_from_signature(
+        signed: SignedParams, ecdhe: SignedParams) -> None:
+    """from_body returns the params exactly as sent: what the signature covers (§7.4.3)."""
+    for value, dhe in ((signed, True), (ecdhe, False)):
+        body = _encode(value)
+        decoded, params = SignedParams.from_body(body, dhe=dhe)
+        assert decoded == value
+        assert params == _encode(value.params)

@@ -54,8 +54,14 @@ from tlsglass.handshake.connected12 import (
     signed_params_content,
     verify_finished12,
 )
+from tlsglass.handshake.kx12 import (
+    client_key_exchange,
+    is_dhe,
+    is_rsa,
+    scheme_fits_kind,
+    server_group,
+)
 from tlsglass.handshake.negotiate import names
-from tlsglass.wire.buffer import Writer
 from tlsglass.wire.extension_block import check_extensions, find, find_raw
 from tlsglass.wire.extensions import (
     ALPN,
@@ -75,7 +81,6 @@ from tlsglass.wire.handshake12 import (
     Certificate12,
     CertificateRequest12,
     ClientKeyExchange,
-    EcdheClientPublic,
     ServerKeyExchange,
     SignedParams,
 )
@@ -209,6 +214,11 @@ class WaitCertificate(_State12):
             raise DecodeError("server sent an empty Certificate message")
         chain = tuple(X509Certificate.from_der(der) for der in msg.certificate_list)
         verified = _verify(self.hello.sent, chain)
+        if is_rsa(self.hello.suite.key_exchange):
+            # RSA key transport: no ServerKeyExchange; the server proves it holds the key
+            # by reading our premaster secret, which its Finished shows.
+            return WaitServerHelloDone(hello=self.hello, chain=chain, server_params=None,
+                                       group=None, proof=None)
         return WaitServerKeyExchange(hello=self.hello, chain=chain, verified=verified)
 
 
@@ -237,18 +247,17 @@ class WaitServerKeyExchange(_State12):
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, ServerKeyExchange)
-        signed, params = SignedParams.from_body(msg.body)
+        kind = self.hello.suite.key_exchange
+        signed, params = SignedParams.from_body(msg.body, dhe=is_dhe(kind))
         config = self.hello.sent.config
-        group = signed.params.named_curve
-        if group not in config.groups or group not in _ECDHE_GROUPS:
-            raise IllegalParameter(f"server chose {describe(NamedGroup, group)}, not offered")
+        group = server_group(signed.params, tuple(config.groups))
         self._check_signature(signed, params)
         if out.tracing:  # the names are built only for a listening tracer
             decide(out, "group", describe(NamedGroup, group), (), "chosen by the server")
             decide(out, "signature_scheme", describe(SignatureScheme, signed.algorithm),
                    names(SignatureScheme, _accepted_schemes(config)), "chosen by the server")
         return WaitServerHelloDone(hello=self.hello, chain=self.chain, server_params=signed,
-                                   proof=Authenticated("ServerKeyExchange signature"))
+                                   group=group, proof=Authenticated("ServerKeyExchange signature"))
 
     def _check_signature(self, signed: SignedParams, params: bytes) -> None:
         hello = self.hello
@@ -256,17 +265,12 @@ class WaitServerKeyExchange(_State12):
             raise IllegalParameter(f"ServerKeyExchange signed with "
                                    f"{describe(SignatureScheme, signed.algorithm)}, not offered")
         key = self.chain[0].public_key
-        wanted = "ECDHE_ECDSA" if _is_ecdsa(signed.algorithm) else "ECDHE_RSA"
-        if hello.suite.key_exchange != wanted:
-            raise IllegalParameter(f"a {wanted} signature for a {hello.suite.key_exchange} suite")
+        if not scheme_fits_kind(signed.algorithm, hello.suite.key_exchange):
+            raise IllegalParameter(f"a {describe(SignatureScheme, signed.algorithm)} signature "
+                                   f"for a {hello.suite.key_exchange} suite")
         content = signed_params_content(hello.sent.hello.random, hello.server_random, params)
         if not sign.verify(signed.algorithm, key, content, signed.signature, curve_bound=False):
             raise DecryptError("ServerKeyExchange signature does not verify")
-
-
-# RFC 8422 §5.1.1: the groups TLS 1.2 ECDHE may use here (no hybrids, no FFDHE).
-_ECDHE_GROUPS = frozenset({NamedGroup.X25519, NamedGroup.X448, NamedGroup.SECP256R1,
-                           NamedGroup.SECP384R1})
 
 
 def _is_ecdsa(scheme: int) -> bool:
@@ -282,28 +286,29 @@ class WaitServerHelloDone(_State12):
     expects: ClassVar[frozenset[HandshakeType]] = frozenset(
         {HandshakeType.CERTIFICATE_REQUEST, HandshakeType.SERVER_HELLO_DONE})
     chain: tuple[X509Certificate, ...] = field(repr=False)
-    server_params: SignedParams = field(repr=False)
-    proof: Authenticated
+    server_params: SignedParams | None = field(repr=False)
+    group: NamedGroup | None
+    # None with RSA key transport, where only the server's Finished proves its key.
+    proof: Authenticated | None
     request: CertificateRequest12 | None = None
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         if isinstance(msg, CertificateRequest12):
             return _WaitServerHelloDoneOnly(hello=self.hello, chain=self.chain,
-                                            server_params=self.server_params, proof=self.proof,
-                                            request=msg)
+                                            server_params=self.server_params, group=self.group,
+                                            proof=self.proof, request=msg)
         hello = self.hello
         config = hello.sent.config
-        group = NamedGroup(self.server_params.params.named_curve)
-        pair = config.key_pair_factory(group)
-        pre_master_secret = pair.exchange(self.server_params.params.public)
+        body, pre_master_secret = client_key_exchange(
+            hello.suite.key_exchange, self.group,
+            self.server_params.params if self.server_params is not None else None,
+            self.chain[0].public_key, config.key_pair_factory, config.entropy)
         ours = _our_certificate(config, self.request) if self.request is not None else None
         if self.request is not None:
             # RFC 5246 §7.4.6: our chain, or with nothing suitable an empty Certificate.
             out.send(Certificate12(certificate_list=tuple(c.der for c in ours[0].chain)
                                    if ours is not None else ()))
-        w = Writer()
-        EcdheClientPublic(ecdh_yc=pair.public_bytes()).encode(w)
-        out.send(ClientKeyExchange(body=w.getvalue()))
+        out.send(ClientKeyExchange(body=body))
         keys = derive_session_keys(hello.suite, pre_master_secret, hello.extended_master_secret,
                                    hello.sent.hello.random, hello.server_random, out)
         if ours is not None:
@@ -313,8 +318,9 @@ class WaitServerHelloDone(_State12):
             out.send(CertificateVerify(algorithm=scheme, signature=signature))
         change_write_cipher(keys, out)
         out.send(finished12(keys, "client", out))
-        return WaitChangeCipherSpec(hello=hello, chain=self.chain, keys=keys, group=group,
-                                    signature_scheme=self.server_params.algorithm)
+        return WaitChangeCipherSpec(
+            hello=hello, chain=self.chain, keys=keys, group=self.group,
+            signature_scheme=self.server_params.algorithm if self.server_params else None)
 
 
 def _our_certificate(config: ClientConfig, request: CertificateRequest12
@@ -347,8 +353,8 @@ class WaitChangeCipherSpec(_State12):
 
     chain: tuple[X509Certificate, ...] = field(repr=False)
     keys: SessionKeys12
-    group: int
-    signature_scheme: int
+    group: int | None
+    signature_scheme: int | None
 
     def change_cipher_spec(self, out: Output) -> State:
         change_read_cipher(self.keys, out)

@@ -22,7 +22,7 @@ from typing import ClassVar, Final
 
 from tlsglass.config import TLS12_EXTRA_SIGNATURE_SCHEMES, CertifiedKey, ServerConfig
 from tlsglass.crypto import sign
-from tlsglass.crypto.kx import KeyPair
+from tlsglass.crypto.kx import FFDHE_PRIMES, KeyPair
 from tlsglass.crypto.suites import TLS12_SUITES, SuiteInfo
 from tlsglass.enums import (
     CipherSuite,
@@ -45,6 +45,14 @@ from tlsglass.handshake.connected12 import (
     finished12,
     signed_params_content,
     verify_finished12,
+)
+from tlsglass.handshake.kx12 import (
+    ECDHE_GROUPS,
+    is_dhe,
+    is_rsa,
+    scheme_fits_kind,
+    server_params,
+    server_premaster,
 )
 from tlsglass.handshake.negotiate import certificate_candidates, names, select_alpn
 from tlsglass.handshake.server import server_name_of
@@ -73,8 +81,6 @@ from tlsglass.wire.handshake12 import (
     Certificate12,
     CertificateRequest12,
     ClientKeyExchange,
-    EcdheClientPublic,
-    EcdheServerParams,
     ServerHelloDone,
     ServerKeyExchange,
     SignedParams,
@@ -86,15 +92,9 @@ __all__ = ["Offer12", "Plan12", "WaitCertificateVerify", "WaitChangeCipherSpec",
            "WaitClientCertificate", "WaitClientKeyExchange", "WaitFinished", "plan12",
            "read_offer12", "start12"]
 
-# RFC 8422 §5.1.1: the groups TLS 1.2 ECDHE may use here (no hybrids, no FFDHE).
-ECDHE_GROUPS: Final = (NamedGroup.X25519, NamedGroup.SECP256R1, NamedGroup.SECP384R1,
-                       NamedGroup.X448)
 # RFC 5246 §7.4.4 ClientCertificateType; RFC 8422 §5.5 ecdsa_sign.
 _RSA_SIGN: Final = 1
 _ECDSA_SIGN: Final = 64
-_ECDSA_SCHEMES: Final = frozenset({SignatureScheme.ECDSA_SECP256R1_SHA256,
-                                   SignatureScheme.ECDSA_SECP384R1_SHA384,
-                                   SignatureScheme.ECDSA_SECP521R1_SHA512})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,25 +155,27 @@ class Plan12:
     suite: SuiteInfo
     certified: CertifiedKey = field(repr=False)
     signature_scheme: int
-    group: NamedGroup
+    group: NamedGroup | None
     alpn: str | None
 
 
 def _scheme_for(certified: CertifiedKey, suite: SuiteInfo, ours: Sequence[int],
                 peer: Sequence[int]) -> int | None:
-    """A scheme the certificate's key makes, of the suite's kind, that both sides accept."""
-    want_ecdsa = suite.key_exchange == "ECDHE_ECDSA"
+    """A scheme the certificate's key makes, of the suite's kind, that both sides accept.
+    With RSA key transport nothing is signed, but the key must still be an RSA key."""
     allowed = set(ours) & set(peer)
+    if is_rsa(suite.key_exchange):
+        allowed = set(sign.tls12_schemes_for_key(certified.private_key))
     for scheme in sign.tls12_schemes_for_key(certified.private_key):
-        if scheme in allowed and (scheme in _ECDSA_SCHEMES) == want_ecdsa:
+        if scheme in allowed and scheme_fits_kind(scheme, suite.key_exchange):
             return scheme
     return None
 
 
 def _select_suite(config: ServerConfig, offer: Offer12
-                  ) -> tuple[SuiteInfo, CertifiedKey, int, str]:
-    """The first chain (those naming the server first) that fits a suite the client offers,
-    with the server's most preferred such suite."""
+                  ) -> tuple[SuiteInfo, CertifiedKey, int, NamedGroup | None, str]:
+    """The first chain (those naming the server first) that fits a suite the client offers
+    and for which a group is agreed, with the server's most preferred such suite."""
     candidates, reason = certificate_candidates(config, offer.server_name,
                                                 offer.signature_schemes)
     ours = (*config.signature_schemes, *TLS12_EXTRA_SIGNATURE_SCHEMES)
@@ -182,25 +184,32 @@ def _select_suite(config: ServerConfig, offer: Offer12
     for certified in candidates:
         for suite in suites:
             scheme = _scheme_for(certified, suite, ours, offer.signature_schemes)
-            if scheme is not None:
-                return suite, certified, scheme, reason
+            group = _select_group(config, offer, suite.key_exchange)
+            if scheme is not None and (group is not None or is_rsa(suite.key_exchange)):
+                return suite, certified, scheme, group, reason
     shown = ", ".join(names(CipherSuite, offer.hello.cipher_suites))
-    raise HandshakeFailure("no TLS 1.2 cipher suite in common that our certificates fit: "
-                           f"client offers {shown}")
+    raise HandshakeFailure("no TLS 1.2 cipher suite in common that our certificates and "
+                           f"groups fit: client offers {shown}")
 
 
-def _select_group(config: ServerConfig, offer: Offer12) -> NamedGroup:
-    # RFC 8422 §4: without supported_groups the client accepts any curve.
+def _select_group(config: ServerConfig, offer: Offer12, kind: str) -> NamedGroup | None:
+    """ECDHE: our first curve the client lists (RFC 8422 §4: no list means any curve).
+    DHE: our first RFC 7919 group the client lists; if it lists none, our first, as a
+    client offering DHE suites must accept any group (RFC 7919 §4)."""
+    if is_rsa(kind):
+        return None
+    wanted = FFDHE_PRIMES if is_dhe(kind) else ECDHE_GROUPS
+    listed = offer.groups
+    if is_dhe(kind) and listed is not None and not any(g in FFDHE_PRIMES for g in listed):
+        listed = None
     for group in config.groups:
-        if group in ECDHE_GROUPS and (offer.groups is None or group in offer.groups):
+        if group in wanted and (listed is None or group in listed):
             return group
-    raise HandshakeFailure("no ECDHE group in common: client offers "
-                           f"{', '.join(names(NamedGroup, offer.groups or ()))}")
+    return None
 
 
 def plan12(config: ServerConfig, offer: Offer12, out: Output) -> Plan12:
-    suite, certified, scheme, cert_reason = _select_suite(config, offer)
-    group = _select_group(config, offer)
+    suite, certified, scheme, group, cert_reason = _select_suite(config, offer)
     alpn = select_alpn(config.alpn_protocols, offer.alpn)
     if out.tracing:  # the names are built only for a listening tracer
         decide(out, "version", "TLS1_2", (), "the client does not offer TLS 1.3")
@@ -212,8 +221,10 @@ def plan12(config: ServerConfig, offer: Offer12, out: Output) -> Plan12:
         decide(out, "signature_scheme", describe(SignatureScheme, scheme),
                names(SignatureScheme, offer.signature_schemes),
                "first scheme the certificate's key can make that the client accepts")
-        decide(out, "group", describe(NamedGroup, group),
-               names(NamedGroup, offer.groups or ()), "server's most preferred ECDHE group")
+        decide(out, "group", describe(NamedGroup, group or 0),
+               names(NamedGroup, offer.groups or ()),
+               "RSA key transport: no group" if group is None
+               else "server's most preferred group for the suite's key exchange")
     return Plan12(suite=suite, certified=certified, signature_scheme=scheme, group=group,
                   alpn=alpn)
 
@@ -260,8 +271,11 @@ def start12(config: ServerConfig, hello: ClientHello, out: Output) -> State:
     out.send(ServerHello(random=server_random, cipher_suite=suite.suite,
                          extensions=_extensions(config, offer, chosen, out)))
     out.send(Certificate12(certificate_list=tuple(c.der for c in chosen.certified.chain)))
-    pair = config.key_pair_factory(chosen.group)
-    out.send(ServerKeyExchange(body=_signed_params(chosen, pair, hello.random, server_random)))
+    pair = None
+    if chosen.group is not None:  # no ServerKeyExchange with RSA key transport (§7.4.3)
+        pair = config.key_pair_factory(chosen.group)
+        out.send(ServerKeyExchange(body=_signed_params(chosen, pair, hello.random,
+                                                       server_random)))
     if config.client_auth != "none":
         out.send(_certificate_request12(config))
     out.send(ServerHelloDone())
@@ -272,7 +286,8 @@ def start12(config: ServerConfig, hello: ClientHello, out: Output) -> State:
     out.update(negotiated)
     state = WaitClientCertificate if config.client_auth != "none" else WaitClientKeyExchange
     return state(config=config, suite=suite, negotiated=negotiated, server_random=server_random,
-                 key_pair=pair, extended_master_secret=offer.extended_master_secret)
+                 key_pair=pair, certified=chosen.certified, client_version=hello.legacy_version,
+                 extended_master_secret=offer.extended_master_secret)
 
 
 def _certificate_request12(config: ServerConfig) -> CertificateRequest12:
@@ -292,8 +307,10 @@ def _certificate_request12(config: ServerConfig) -> CertificateRequest12:
 
 def _signed_params(chosen: Plan12, pair: KeyPair, client_random: bytes,
                    server_random: bytes) -> bytes:
-    """RFC 8422 §5.4: the ECDHE parameters, signed with the certificate's key."""
-    params = EcdheServerParams(named_curve=chosen.group, public=pair.public_bytes())
+    """RFC 8422 §5.4 / RFC 5246 §7.4.3: the (EC)DHE parameters, signed with the
+    certificate's key."""
+    assert chosen.group is not None
+    params = server_params(chosen.group, pair)
     w = Writer()
     params.encode(w)
     content = signed_params_content(client_random, server_random, w.getvalue())
@@ -320,13 +337,16 @@ class WaitClientKeyExchange(_State12):
     expects: ClassVar[frozenset[HandshakeType]] = frozenset(
         {HandshakeType.CLIENT_KEY_EXCHANGE})
     server_random: bytes = field(repr=False)
-    key_pair: KeyPair = field(repr=False)
+    key_pair: KeyPair | None = field(repr=False)
+    certified: CertifiedKey = field(repr=False)
+    client_version: int
     extended_master_secret: bool
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, ClientKeyExchange)
-        public = EcdheClientPublic.from_body(msg.body)
-        pre_master_secret = self.key_pair.exchange(public.ecdh_yc)
+        pre_master_secret = server_premaster(
+            self.suite.key_exchange, msg.body, self.key_pair, self.certified.private_key,
+            self.client_version, self.config.entropy)
         keys = derive_session_keys(self.suite, pre_master_secret, self.extended_master_secret,
                                    self.negotiated.client_random, self.server_random, out)
         state = WaitCertificateVerify if self.negotiated.peer_certificates \
@@ -359,7 +379,8 @@ class WaitClientCertificate(WaitClientKeyExchange):
         return WaitClientKeyExchange(
             config=self.config, suite=self.suite,
             negotiated=replace(self.negotiated, peer_certificates=chain),
-            server_random=self.server_random, key_pair=self.key_pair,
+            server_random=self.server_random, key_pair=self.key_pair, certified=self.certified,
+            client_version=self.client_version,
             extended_master_secret=self.extended_master_secret)
 
 

@@ -34,8 +34,11 @@ __all__ = [
     "Certificate12",
     "CertificateRequest12",
     "ClientKeyExchange",
+    "DheClientPublic",
+    "DheServerParams",
     "EcdheClientPublic",
     "EcdheServerParams",
+    "EncryptedPreMasterSecret",
     "HelloRequest",
     "ServerHelloDone",
     "ServerKeyExchange",
@@ -175,12 +178,31 @@ class EcdheServerParams:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DheServerParams:
+    """RFC 5246 §7.4.3 ServerDHParams: dh_p, dh_g, dh_Ys, each <1..2^16-1>."""
+
+    dh_p: bytes
+    dh_g: bytes
+    dh_ys: bytes
+
+    def encode(self, w: Writer) -> None:
+        w.opaque(2, self.dh_p, 1, what="dh_p")
+        w.opaque(2, self.dh_g, 1, what="dh_g")
+        w.opaque(2, self.dh_ys, 1, what="dh_Ys")
+
+    @classmethod
+    def decode(cls, r: Reader) -> Self:
+        return cls(dh_p=r.opaque(2, 1, what="dh_p"), dh_g=r.opaque(2, 1, what="dh_g"),
+                   dh_ys=r.opaque(2, 1, what="dh_Ys"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SignedParams:
     """A ServerKeyExchange body: the params as sent (the signature covers those exact
     bytes, RFC 5246 §7.4.3), then DigitallySigned: SignatureAndHashAlgorithm and
-    signature<0..2^16-1> (§4.7)."""
+    signature<0..2^16-1> (§4.7). `decode` reads ECDHE params, `decode_dhe` DHE ones."""
 
-    params: EcdheServerParams
+    params: EcdheServerParams | DheServerParams
     algorithm: int
     signature: bytes
 
@@ -195,12 +217,17 @@ class SignedParams:
         return cls(params=params, algorithm=r.u16(), signature=r.opaque(2, what="signature"))
 
     @classmethod
-    def from_body(cls, body: bytes) -> tuple[Self, bytes]:
+    def decode_dhe(cls, r: Reader) -> Self:
+        params = DheServerParams.decode(r)
+        return cls(params=params, algorithm=r.u16(), signature=r.opaque(2, what="signature"))
+
+    @classmethod
+    def from_body(cls, body: bytes, dhe: bool = False) -> tuple[Self, bytes]:
         """Decode a whole ServerKeyExchange body; also return the signed params bytes."""
         r = Reader(body)
-        signed = cls.decode(r)
+        signed = cls.decode_dhe(r) if dhe else cls.decode(r)
         r.finish("ServerKeyExchange")
-        return signed, body[:4 + len(signed.params.public)]
+        return signed, body[:len(body) - 4 - len(signed.signature)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -222,6 +249,48 @@ class EcdheClientPublic:
         public = cls.decode(r)
         r.finish("ClientKeyExchange")
         return public
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DheClientPublic:
+    """RFC 5246 §7.4.7.2 ClientDiffieHellmanPublic (explicit): dh_Yc<1..2^16-1>."""
+
+    dh_yc: bytes
+
+    def encode(self, w: Writer) -> None:
+        w.opaque(2, self.dh_yc, 1, what="dh_Yc")
+
+    @classmethod
+    def decode(cls, r: Reader) -> Self:
+        return cls(dh_yc=r.opaque(2, 1, what="dh_Yc"))
+
+    @classmethod
+    def from_body(cls, body: bytes) -> Self:
+        r = Reader(body)
+        public = cls.decode(r)
+        r.finish("ClientKeyExchange")
+        return public
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EncryptedPreMasterSecret:
+    """RFC 5246 §7.4.7.1: the RSA-encrypted premaster secret, opaque<0..2^16-1>."""
+
+    encrypted: bytes = field(repr=False)
+
+    def encode(self, w: Writer) -> None:
+        w.opaque(2, self.encrypted, what="EncryptedPreMasterSecret")
+
+    @classmethod
+    def decode(cls, r: Reader) -> Self:
+        return cls(encrypted=r.opaque(2, what="EncryptedPreMasterSecret"))
+
+    @classmethod
+    def from_body(cls, body: bytes) -> Self:
+        r = Reader(body)
+        value = cls.decode(r)
+        r.finish("ClientKeyExchange")
+        return value
 
 
 _TLS12_MESSAGES: Final[Mapping[int, type[HandshakeMessage]]] = MappingProxyType({
