@@ -61,6 +61,7 @@ from tlsglass import (
     ClientConfig,
     Connection,
     NamedGroup,
+    ProtocolVersion,
     ServerConfig,
 )
 
@@ -93,8 +94,10 @@ system_default = tls_defaults
 [tls_defaults]
 MinProtocol = TLSv1.3
 Ciphersuites = {suite}
-Groups = X25519
+Groups = X25519:P-256
 """
+# P-256 is listed second so that a TLS 1.2 server may use its P-256 ECDSA certificate
+# (RFC 8422 §5.1); key shares (1.3) and ECDHE (set_ecdh_curve) stay X25519.
 HANDSHAKE_TARGET: Final = 1.2  # tlsglass handshake time at most this times ssl's
 BULK_TARGET: Final = 0.9  # tlsglass throughput at least this times ssl's
 
@@ -241,6 +244,10 @@ def _tlsglass_workloads(certs: Path) -> dict[str, Workload]:
         "rsa": Workload(client(**x25519), ServerConfig(certificates=(rsa_key,))),
         "mlkem": Workload(client(), ServerConfig(certificates=(ecdsa,))),
     }
+    tls12 = {"maximum_version": ProtocolVersion.TLS1_2,
+             "groups": (NamedGroup.X25519, NamedGroup.SECP256R1)}
+    loads["ecdsa12"] = Workload(client(**tls12), ServerConfig(certificates=(ecdsa,)))
+    loads["rsa12"] = Workload(client(**tls12), ServerConfig(certificates=(rsa_key,)))
     for name, suite in TLSGLASS_SUITES.items():
         loads[name] = Workload(client(cipher_suites=(suite,), **x25519),
                                ServerConfig(certificates=(ecdsa,)))
@@ -255,19 +262,26 @@ def _describe(w: Workload) -> str:
 
 
 class SslSide:
-    """ssl client and server contexts: same files, TLS 1.3 only, no tickets."""
+    """ssl client and server contexts: same files, TLS 1.3 only (TLS 1.2 only for the
+    "...12" servers, with the suite tlsglass picks), no tickets."""
 
     def __init__(self, certs: Path) -> None:
         self.client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and name
-        self.client.minimum_version = ssl.TLSVersion.TLSv1_3
+        self.client.minimum_version = ssl.TLSVersion.TLSv1_2
         self.client.load_verify_locations(certs / "ca.pem")
         self.servers: dict[str, ssl.SSLContext] = {}
         for stem in ("ecdsa", "rsa"):
-            server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            server.minimum_version = ssl.TLSVersion.TLSv1_3
-            server.num_tickets = 0  # tlsglass sends no NewSessionTicket either
-            server.load_cert_chain(certs / f"{stem}.pem", certs / f"{stem}.key")
-            self.servers[stem] = server
+            for suffix, version in (("", ssl.TLSVersion.TLSv1_3), ("12", ssl.TLSVersion.TLSv1_2)):
+                server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                server.minimum_version = server.maximum_version = version
+                server.num_tickets = 0  # tlsglass sends no NewSessionTicket either
+                server.options |= ssl.OP_NO_TICKET
+                server.set_ecdh_curve("X25519")
+                if version is ssl.TLSVersion.TLSv1_2:
+                    kind = "ECDSA" if stem == "ecdsa" else "RSA"
+                    server.set_ciphers(f"ECDHE-{kind}-AES128-GCM-SHA256")
+                server.load_cert_chain(certs / f"{stem}.pem", certs / f"{stem}.key")
+                self.servers[stem + suffix] = server
 
     def handshake(self, cert: str) -> tuple[ssl.SSLObject, ssl.MemoryBIO, ssl.SSLObject,
                                             ssl.MemoryBIO]:
@@ -361,6 +375,9 @@ SPECS: Final = (
     # OpenSSL 3.0 has no ML-KEM: the ssl side of this row is its X25519 ECDSA handshake.
     Spec("handshake X25519MLKEM768, ECDSA (ssl: X25519)", "hs/s", "aes128", "mlkem", "ecdsa",
          has_target=False),
+    Spec("handshake TLS 1.2 ECDHE X25519, ECDSA P-256", "hs/s", "aes128", "ecdsa12",
+         "ecdsa12"),
+    Spec("handshake TLS 1.2 ECDHE X25519, RSA-2048", "hs/s", "aes128", "rsa12", "rsa12"),
     Spec("bulk TLS_AES_128_GCM_SHA256", "MB/s", "aes128", "aes128", None),
     Spec("bulk TLS_CHACHA20_POLY1305_SHA256", "MB/s", "chacha", "chacha", None),
     Spec("bulk TLS_AES_256_GCM_SHA384", "MB/s", "aes256", "aes256", None),

@@ -79,8 +79,12 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--suites", help="comma-separated TLS 1.3 suites, e.g. "
                                     "TLS_AES_128_GCM_SHA256")
     p.add_argument("--groups", help="comma-separated groups, e.g. X25519MLKEM768,X25519")
-    p.add_argument("--min-version", choices=sorted(VERSIONS))
-    p.add_argument("--max-version", choices=sorted(VERSIONS))
+    p.add_argument("--min-version", choices=sorted(VERSIONS),
+                   help="lowest TLS version to accept (default 1.2; SSL 3.0, TLS 1.0 and "
+                        "1.1 are never spoken)")
+    p.add_argument("--max-version", choices=sorted(VERSIONS),
+                   help="highest TLS version to offer (default 1.3); a 1.3-capable side "
+                        "detects a downgrade to 1.2 (RFC 8446 §4.1.3)")
     p.add_argument("--keylog", help="append secrets to this NSS key log file (Wireshark)")
 
 
