@@ -7,6 +7,8 @@ OpenSSL also prints RFC 5705 keying material (-keymatexport), which must equal o
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,3 +165,27 @@ def test_gnutls_cli_tlsglass_server(pem: dict[str, tuple[Path, Path]], tmp_path:
     assert description.group(1).endswith(f"-({cipher})")
     assert "extended master secret, safe renegotiation" in out
     assert not srv.errors, srv.errors
+
+
+def test_cli_connect_with_tls12_forced(pem: dict[str, tuple[Path, Path]], tmp_path: Path
+                                       ) -> None:
+    """`tlsglass connect --max-version 1.2 --suites <1.2 suite>` against s_server -tls1_2."""
+    need("openssl")
+    cert, key = pem["rsa2048"]
+    port = free_port()
+    args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(cert),
+            "-key", str(key), "-rev", "-naccept", "1"]
+    with run(args, tmp_path, "s_server") as server:
+        server.wait_output("ACCEPT")
+        result = subprocess.run(
+            [sys.executable, "-m", "tlsglass", "connect", f"localhost:{port}", "--cafile",
+             str(_ca(pem)), "--max-version", "1.2", "--suites",
+             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "--keylog",
+             str(tmp_path / "keys")], input=b"relay me\n", capture_output=True, timeout=20,
+            check=False)
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    assert "version:          TLS1_2" in err
+    assert "cipher suite:     TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256" in err
+    assert result.stdout == b"em yaler\n"
+    assert (tmp_path / "keys").read_text().startswith("CLIENT_RANDOM ")
