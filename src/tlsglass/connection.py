@@ -93,6 +93,7 @@ class Connection:
         self._facts = Negotiated()
         self._peer_closed = False
         self._local_closed = False
+        self._early_sent = 0
         self._state: State = Start(config=config) if isinstance(config, ServerConfig) \
             else _Idle()
 
@@ -153,6 +154,27 @@ class Connection:
             self._out.append(records.protect(_APPLICATION_DATA, bytes(data)))
         if write is not None and write.seq >= write.limit:
             self.key_update(request_peer=False)  # §5.5: before the AEAD's usage limit
+
+    @property
+    def early_data_limit(self) -> int:
+        """Client: how many more bytes of 0-RTT data may be sent now (0: none)."""
+        state = self._state
+        if not isinstance(state, WaitSH) or self._records.write is None:
+            return 0
+        return max(0, state.early_data_limit - self._early_sent)
+
+    def send_early_data(self, data: bytes) -> None:
+        """Client: send 0-RTT data after start_handshake (RFC 8446 §2.3). It may be
+        replayed by an attacker, and the server may reject it (EarlyDataRejected)."""
+        if len(data) > self.early_data_limit:
+            raise LocalProtocolError(
+                "0-RTT not possible: it needs a ticket that allows it, "
+                "ClientConfig(enable_early_data=True), and no answer from the server yet"
+                if not self.early_data_limit else
+                f"only {self.early_data_limit} more bytes of early data are allowed")
+        self._early_sent += len(data)
+        if data:
+            self._out.append(self._records.protect(_APPLICATION_DATA, bytes(data)))
 
     def key_update(self, request_peer: bool = True) -> None:
         """§4.6.3: update our write key; with request_peer, ask the peer to update too."""
@@ -235,6 +257,11 @@ class Connection:
     def signature_scheme(self) -> int | None:
         return self._facts.signature_scheme
 
+    @property
+    def resumed(self) -> bool:
+        """Whether the handshake used a PSK (a ticket, or an external PSK) (§2.2)."""
+        return self._facts.resumed
+
     # -- processing ----------------------------------------------------------
 
     def _run(self, action: Callable[..., None], remote: bool, arg: bytes | None = None) -> None:
@@ -299,6 +326,9 @@ class Connection:
             # §5.1: handshake messages must not be interleaved with other record types.
             raise UnexpectedMessage("a record interrupted a fragmented handshake message")
         if content_type == _APPLICATION_DATA:
+            if self._state.receives_early_data:
+                self._set_state(self._state.receive_early_data(content, self))
+                return
             if not self._state.can_receive_application_data:
                 raise UnexpectedMessage(f"application data in {self._state.name}")
             self._events.append(ApplicationData(data=content))
@@ -371,9 +401,9 @@ class Connection:
 
     # -- Output: what states may do --------------------------------------------
 
-    def send(self, msg: HandshakeMessage) -> bytes:
+    def send(self, msg: HandshakeMessage, transcript: bool = True) -> bytes:
         raw = encode_handshake(msg)
-        if self._state.in_transcript:
+        if transcript and self._state.in_transcript:
             self.transcript.add(raw)
         if self.tracing:
             self.trace(MessageTrace(role=self.role, direction="out", message=msg, raw=raw))
@@ -425,6 +455,10 @@ class Connection:
     def set_peer_record_size_limit(self, limit: int) -> None:
         # RFC 8449 §4: in TLS 1.3 the limit counts the content type byte too.
         self._records.max_fragment_out = min(1 << 14, limit - 1)
+
+    def end_early_data(self) -> None:
+        self._flush_handshake()
+        self._records.write = None
 
     def skip_rejected_early_data(self, budget: int) -> None:
         self._records.early_data_skip = budget

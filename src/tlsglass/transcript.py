@@ -110,6 +110,20 @@ class Transcript:
         h.update(partial)
         return bytes(h.digest())
 
+    def binder_digest(self, hash_name: str, partial: bytes) -> bytes:
+        """Server side of §4.2.11.2: every message but the last (the ClientHello, already
+        added), then `partial`, that ClientHello truncated before its binders."""
+        if self._hash is None:
+            h = hashlib.new(hash_name)
+            for message in self._pending[:-1]:
+                h.update(message)
+        elif self._previous is None or hash_name != self._hash_name:
+            raise InternalError("no transcript state before the ClientHello")
+        else:
+            h = self._previous.copy()
+        h.update(partial)
+        return bytes(h.digest())
+
     def pending_digest_with(self, hash_name: str, partial: bytes) -> bytes:
         """Like digest_with, before the hash is chosen (a client's first binder)."""
         h = hashlib.new(hash_name)

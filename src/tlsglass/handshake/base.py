@@ -41,6 +41,7 @@ class Negotiated:
     server_name: str | None = None
     peer_certificates: tuple[Certificate, ...] = field(default=(), repr=False)
     client_random: bytes = field(default=b"", repr=False)
+    resumed: bool = False
 
 
 class Authenticated:
@@ -64,8 +65,9 @@ class Output(Protocol):
     role: str
     transcript: Transcript
 
-    def send(self, msg: HandshakeMessage) -> bytes:
-        """Encode, add to the transcript, queue under the current write key; return the bytes."""
+    def send(self, msg: HandshakeMessage, transcript: bool = True) -> bytes:
+        """Encode, add to the transcript (unless told not to: post-handshake messages),
+        queue under the current write key; return the bytes."""
         ...
 
     def send_change_cipher_spec(self) -> None: ...
@@ -89,6 +91,10 @@ class Output(Protocol):
     def set_peer_record_size_limit(self, limit: int) -> None: ...
 
     def set_own_record_size_limit(self, limit: int) -> None: ...
+
+    def end_early_data(self) -> None:
+        """Client: stop sealing under the early key (a HelloRetryRequest refused 0-RTT)."""
+        ...
 
     def skip_rejected_early_data(self, budget: int) -> None:
         """§4.2.10: discard up to `budget` bytes of 0-RTT data we did not accept."""
@@ -128,6 +134,8 @@ class State:
     # Whether application data may be sent / received in this state.
     can_send_application_data: ClassVar[bool] = False
     can_receive_application_data: ClassVar[bool] = False
+    # Server between its Finished and the client's EndOfEarlyData: 0-RTT data arrives.
+    receives_early_data: ClassVar[bool] = False
     # TLS 1.2 states decode with RFC 5246's message table and take ChangeCipherSpec
     # as a real message (change_cipher_spec); 1.3 states only tolerate the App. D.4 dummy.
     tls12: ClassVar[bool] = False
@@ -138,6 +146,10 @@ class State:
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         raise NotImplementedError
+
+    def receive_early_data(self, data: bytes, out: Output) -> State:
+        """Only states with `receives_early_data` take 0-RTT application data."""
+        raise UnexpectedMessage(f"early data in {self.name}")
 
     def change_cipher_spec(self, out: Output) -> State:
         """TLS 1.2: the peer's ChangeCipherSpec; only the states before a Finished take it."""

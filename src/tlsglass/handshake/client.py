@@ -19,9 +19,11 @@ from tlsglass.config import (
     ClientConfig,
 )
 from tlsglass.crypto.kx import KeyPair
-from tlsglass.enums import NamedGroup, ProtocolVersion, PskKeyExchangeMode
+from tlsglass.enums import NamedGroup, ProtocolVersion
 from tlsglass.handshake.base import Negotiated, Output, decide
+from tlsglass.handshake.early13 import begin_early_data, wants_early_data
 from tlsglass.handshake.negotiate import is_ip_literal, names
+from tlsglass.handshake.psk13 import OfferedPsk, offer_psk
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
     ALPN,
@@ -54,6 +56,7 @@ class ClientHelloSent:
     key_pairs: Mapping[int, KeyPair] = field(repr=False)
     offered_extensions: frozenset[int]
     server_name: str | None
+    psk: OfferedPsk | None = None
 
 
 def _grease_value(config: ClientConfig, index: int) -> int:
@@ -106,7 +109,7 @@ def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list
         exts.extend(_tls12_extensions(config))
     if config.maximum_version >= ProtocolVersion.TLS1_3:
         exts.append(SupportedVersionsClientHello(values=tuple(versions)))
-        exts.append(PskKeyExchangeModes(ke_modes=(PskKeyExchangeMode.PSK_DHE_KE,)))
+        exts.append(PskKeyExchangeModes(ke_modes=tuple(config.psk_key_exchange_modes)))
         exts.append(KeyShareClientHello(client_shares=shares))
     if grease:
         # A second GREASE extension, with a code point different from the first.
@@ -139,6 +142,8 @@ def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
     )
     if config.hello_hook is not None:
         hello = config.hello_hook(hello)
+    # pre_shared_key goes last: its binder covers all the rest (§4.2.11).
+    hello, psk = offer_psk(config, hello, out, early=lambda p: wants_early_data(config, p))
     key_share = find(hello.extensions, KeyShareClientHello)
     sent_groups = {s.group for s in key_share.client_shares} if key_share else set()
     key_pairs = {g: kp for g, kp in key_pairs.items() if g in sent_groups}
@@ -147,8 +152,9 @@ def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
                names(NamedGroup, list(config.groups)),
                "key shares sent in advance, to save a round trip")
     out.send(hello)
+    psk = begin_early_data(hello, psk, out)
     out.update(Negotiated(server_name=config.server_name, client_random=hello.random))
     return ClientHelloSent(config=config, hello=hello, key_pairs=key_pairs,
                            offered_extensions=frozenset(e.type_code for e in hello.extensions),
-                           server_name=config.server_name)
+                           server_name=config.server_name, psk=psk)
 
