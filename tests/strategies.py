@@ -93,6 +93,7 @@ from tlsglass.wire.handshake12 import (
     EcdheServerParams,
     EncryptedPreMasterSecret,
     HelloRequest,
+    NewSessionTicket12,
     ServerHelloDone,
     ServerKeyExchange,
     SignedParams,
@@ -624,6 +625,8 @@ TLS12_MESSAGE_STRATEGIES: Final[Mapping[str, st.SearchStrategy[HandshakeMessage]
         "ServerHelloDone": st.just(ServerHelloDone()),
         "ClientKeyExchange": st.builds(ClientKeyExchange,
                                        body=ecdhe_client_publics().map(_encoded)),
+        "NewSessionTicket12": st.builds(NewSessionTicket12, ticket_lifetime_hint=uint(4),
+                                        ticket=opaque(0, 0xFFFF, cap=64)),
     })
 """The messages only TLS 1.2 has (decode_handshake12); hellos and Finished are shared."""
 

@@ -130,6 +130,11 @@ class ClientTicket:
     alpn_protocol: str | None = None
     server_name: str | None = None
     peer_certificates: tuple[bytes, ...] = field(default=(), repr=False)
+    # TLS 1.2 (RFC 5246 §7.4.1.2, RFC 5077): `secret` is the master secret, `identity`
+    # the ticket (empty for a session-ID-only session), `session_id` what the client
+    # sends to resume, and whether the session used extended_master_secret (RFC 7627).
+    session_id: bytes = field(default=b"", repr=False)
+    extended_master_secret: bool = True
 
     def expired(self, now: float) -> bool:
         return now >= self.received_at + min(self.lifetime, _MAX_TICKET_LIFETIME) \

@@ -43,7 +43,7 @@ from tlsglass.errors import (
 )
 from tlsglass.events import HandshakeComplete
 from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
-from tlsglass.handshake.client import ClientHelloSent
+from tlsglass.handshake.client import ClientHelloSent, session_store_key12
 from tlsglass.handshake.connected12 import (
     Connected12,
     SessionKeys12,
@@ -55,6 +55,8 @@ from tlsglass.handshake.connected12 import (
     verify_finished12,
 )
 from tlsglass.handshake.kx12 import (
+    ECDSA_SIGN,
+    RSA_SIGN,
     client_key_exchange,
     is_dhe,
     is_rsa,
@@ -62,12 +64,14 @@ from tlsglass.handshake.kx12 import (
     server_group,
 )
 from tlsglass.handshake.negotiate import names
+from tlsglass.handshake.resume12 import resume_client12, store_client_session12
 from tlsglass.wire.extension_block import check_extensions, find, find_raw
 from tlsglass.wire.extensions import (
     ALPN,
     EcPointFormats,
     RecordSizeLimit,
     RenegotiationInfo,
+    SessionTicket,
 )
 from tlsglass.wire.handshake import (
     TLS11_DOWNGRADE_SENTINEL,
@@ -81,6 +85,7 @@ from tlsglass.wire.handshake12 import (
     Certificate12,
     CertificateRequest12,
     ClientKeyExchange,
+    NewSessionTicket12,
     ServerKeyExchange,
     SignedParams,
 )
@@ -100,6 +105,8 @@ class _Hello12:
     server_random: bytes = field(repr=False)
     extended_master_secret: bool
     alpn: str | None
+    session_id: bytes = field(default=b"", repr=False)  # the server's, to resume by
+    ticket_expected: bool = False  # RFC 5077 §3.2: a NewSessionTicket comes before CCS
 
 
 def _check_version(config: ClientConfig, msg: ServerHello) -> None:
@@ -190,9 +197,19 @@ def server_hello12(sent: ClientHelloSent, msg: ServerHello, retried: bool,
         decide(out, "cipher_suite", describe(CipherSuite, suite.suite),
                names(CipherSuite, sent.hello.cipher_suites), "chosen by the server")
     hello = _Hello12(sent=sent, suite=suite, server_random=msg.random,
-                     extended_master_secret=ems, alpn=_alpn(sent, msg))
-    out.update(Negotiated(version=ProtocolVersion.TLS1_2, cipher_suite=suite.suite,
-                          server_name=sent.server_name, client_random=sent.hello.random))
+                     extended_master_secret=ems, alpn=_alpn(sent, msg),
+                     session_id=msg.legacy_session_id_echo,
+                     ticket_expected=find(msg.extensions, SessionTicket) is not None)
+    n = Negotiated(version=ProtocolVersion.TLS1_2, cipher_suite=suite.suite,
+                   alpn_protocol=hello.alpn, server_name=sent.server_name,
+                   client_random=sent.hello.random)
+    out.update(n)
+    session = sent.session12
+    if session is not None and msg.legacy_session_id_echo == sent.hello.legacy_session_id:
+        # RFC 5246 §7.3, RFC 5077 §3.4: our session ID echoed, the session resumes.
+        return resume_client12(sent.config, session_store_key12(sent.server_name), session,
+                               suite, ems, sent.hello.random, msg.random, n,
+                               hello.session_id, hello.ticket_expected, out)
     return WaitCertificate(hello=hello)
 
 
@@ -318,7 +335,8 @@ class WaitServerHelloDone(_State12):
             out.send(CertificateVerify(algorithm=scheme, signature=signature))
         change_write_cipher(keys, out)
         out.send(finished12(keys, "client", out))
-        return WaitChangeCipherSpec(
+        state = WaitNewSessionTicket if hello.ticket_expected else WaitChangeCipherSpec
+        return state(
             hello=hello, chain=self.chain, keys=keys, group=self.group,
             signature_scheme=self.server_params.algorithm if self.server_params else None)
 
@@ -331,15 +349,12 @@ def _our_certificate(config: ClientConfig, request: CertificateRequest12
         return None
     allowed = set(_accepted_schemes(config)) & set(request.supported_signature_algorithms)
     for scheme in sign.tls12_schemes_for_key(certified.private_key):
-        kind = _ECDSA_SIGN if _is_ecdsa(scheme) else _RSA_SIGN
+        kind = ECDSA_SIGN if _is_ecdsa(scheme) else RSA_SIGN
         if scheme in allowed and kind in request.certificate_types:
             return certified, scheme
     return None
 
 
-# RFC 5246 §7.4.4 ClientCertificateType; RFC 8422 §5.5 ecdsa_sign.
-_RSA_SIGN = 1
-_ECDSA_SIGN = 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -355,11 +370,29 @@ class WaitChangeCipherSpec(_State12):
     keys: SessionKeys12
     group: int | None
     signature_scheme: int | None
+    ticket: NewSessionTicket12 | None = None
 
     def change_cipher_spec(self, out: Output) -> State:
         change_read_cipher(self.keys, out)
         return WaitFinished(hello=self.hello, chain=self.chain, keys=self.keys, group=self.group,
-                            signature_scheme=self.signature_scheme)
+                            signature_scheme=self.signature_scheme, ticket=self.ticket)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitNewSessionTicket(WaitChangeCipherSpec):
+    """RFC 5077 §3.3: the ticket the ServerHello announced, before ChangeCipherSpec."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset(
+        {HandshakeType.NEW_SESSION_TICKET})
+
+    def change_cipher_spec(self, out: Output) -> State:
+        return State.change_cipher_spec(self, out)
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, NewSessionTicket12)
+        return WaitChangeCipherSpec(hello=self.hello, chain=self.chain, keys=self.keys,
+                                    group=self.group, signature_scheme=self.signature_scheme,
+                                    ticket=msg)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -381,6 +414,8 @@ class WaitFinished(WaitChangeCipherSpec):
             server_name=hello.sent.server_name, peer_certificates=self.chain,
             client_random=hello.sent.hello.random)
         out.update(negotiated)
+        store_client_session12(hello.sent.config, session_store_key12(hello.sent.server_name),
+                               self.keys, negotiated, hello.session_id, self.ticket)
         out.emit(HandshakeComplete(
             version=ProtocolVersion.TLS1_2, cipher_suite=hello.suite.suite, group=self.group,
             signature_scheme=self.signature_scheme, alpn_protocol=hello.alpn,

@@ -25,12 +25,18 @@ from tlsglass.wire.handshake12 import (
     EncryptedPreMasterSecret,
 )
 
-__all__ = ["ECDHE_GROUPS", "client_key_exchange", "is_dhe", "is_rsa", "scheme_fits_kind",
-           "server_group", "server_params", "server_premaster", "signs_with_ecdsa"]
+__all__ = ["ECDHE_GROUPS", "ECDSA_SIGN", "RSA_SIGN", "client_key_exchange", "is_dhe",
+           "is_rsa", "scheme_fits_kind", "server_group", "server_params", "server_premaster",
+           "signs_with_ecdsa"]
 
 # RFC 8422 §5.1.1: the curves TLS 1.2 ECDHE may use here (no hybrids).
 ECDHE_GROUPS: Final = (NamedGroup.X25519, NamedGroup.SECP256R1, NamedGroup.SECP384R1,
                        NamedGroup.X448)
+
+
+# RFC 5246 §7.4.4 ClientCertificateType; RFC 8422 §5.5 ecdsa_sign.
+RSA_SIGN: Final = 1
+ECDSA_SIGN: Final = 64
 
 
 def is_dhe(kind: str) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import ClassVar, Final
+from typing import Any, ClassVar
 
 from tlsglass.config import TLS12_EXTRA_SIGNATURE_SCHEMES, CertifiedKey, ServerConfig
 from tlsglass.crypto import sign
@@ -48,6 +48,8 @@ from tlsglass.handshake.connected12 import (
 )
 from tlsglass.handshake.kx12 import (
     ECDHE_GROUPS,
+    ECDSA_SIGN,
+    RSA_SIGN,
     is_dhe,
     is_rsa,
     scheme_fits_kind,
@@ -55,6 +57,14 @@ from tlsglass.handshake.kx12 import (
     server_premaster,
 )
 from tlsglass.handshake.negotiate import certificate_candidates, names, select_alpn
+from tlsglass.handshake.resume12 import (
+    find_session12,
+    issue_ticket12,
+    keys_from_state,
+    peer_certificates,
+    remember_session12,
+    resume_server12,
+)
 from tlsglass.handshake.server import server_name_of
 from tlsglass.wire.buffer import Writer
 from tlsglass.wire.extension_block import find, find_raw
@@ -66,6 +76,7 @@ from tlsglass.wire.extensions import (
     RecordSizeLimit,
     RenegotiationInfo,
     ServerNameAck,
+    SessionTicket,
     SignatureAlgorithms,
     SupportedGroups,
 )
@@ -85,6 +96,7 @@ from tlsglass.wire.handshake12 import (
     ServerKeyExchange,
     SignedParams,
 )
+from tlsglass.wire.ticket import SessionState
 from tlsglass.x509 import Certificate as X509Certificate
 from tlsglass.x509 import verify_client_chain
 
@@ -92,9 +104,6 @@ __all__ = ["Offer12", "Plan12", "WaitCertificateVerify", "WaitChangeCipherSpec",
            "WaitClientCertificate", "WaitClientKeyExchange", "WaitFinished", "plan12",
            "read_offer12", "start12"]
 
-# RFC 5246 §7.4.4 ClientCertificateType; RFC 8422 §5.5 ecdsa_sign.
-_RSA_SIGN: Final = 1
-_ECDSA_SIGN: Final = 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,6 +119,7 @@ class Offer12:
     extended_master_secret: bool
     secure_renegotiation: bool
     ec_point_formats: bool
+    session_ticket: bytes | None = field(default=None, repr=False)  # RFC 5077 §3.2
 
 
 def _secure_renegotiation(hello: ClientHello) -> bool:
@@ -140,12 +150,14 @@ def read_offer12(config: ServerConfig, hello: ClientHello) -> Offer12:
     if limit is not None and limit.record_size_limit < 64:
         raise IllegalParameter("record_size_limit below 64 (RFC 8449 §4)")
     alpn = find(hello.extensions, ALPN)
+    ticket = find(hello.extensions, SessionTicket)
     return Offer12(hello=hello, groups=groups.values if groups is not None else None,
                    signature_schemes=schemes.values, server_name=server_name_of(hello),
                    alpn=alpn.protocol_name_list if alpn is not None else (),
                    record_size_limit=limit.record_size_limit if limit is not None else None,
                    extended_master_secret=ems, secure_renegotiation=_secure_renegotiation(hello),
-                   ec_point_formats=formats is not None)
+                   ec_point_formats=formats is not None,
+                   session_ticket=ticket.ticket if ticket is not None else None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -237,7 +249,7 @@ def _server_random(config: ServerConfig) -> bytes:
     return random
 
 
-def _extensions(config: ServerConfig, offer: Offer12, chosen: Plan12,
+def _extensions(config: ServerConfig, offer: Offer12, alpn: str | None, issue_ticket: bool,
                 out: Output) -> tuple[Extension, ...]:
     exts: list[Extension] = []
     if offer.secure_renegotiation:
@@ -248,8 +260,10 @@ def _extensions(config: ServerConfig, offer: Offer12, chosen: Plan12,
         exts.append(EcPointFormats(ec_point_format_list=(0,)))  # RFC 8422 §5.2
     if offer.server_name is not None:
         exts.append(ServerNameAck())  # RFC 6066 §3
-    if chosen.alpn is not None:
-        exts.append(ALPN(protocol_name_list=(chosen.alpn.encode(),)))
+    if alpn is not None:
+        exts.append(ALPN(protocol_name_list=(alpn.encode(),)))
+    if issue_ticket:
+        exts.append(SessionTicket())  # RFC 5077 §3.2: a NewSessionTicket will follow
     if offer.record_size_limit is not None:
         own = config.record_size_limit or 16384
         exts.append(RecordSizeLimit(record_size_limit=own))
@@ -260,16 +274,26 @@ def _extensions(config: ServerConfig, offer: Offer12, chosen: Plan12,
 
 
 def start12(config: ServerConfig, hello: ClientHello, out: Output) -> State:
-    """ServerHello, Certificate, ServerKeyExchange, ServerHelloDone."""
+    """ServerHello, Certificate, ServerKeyExchange, ServerHelloDone; or, for a session we
+    can resume, the abbreviated handshake (resume12.py)."""
     offer = read_offer12(config, hello)
+    issue_ticket = offer.session_ticket is not None and config.tickets_per_connection > 0
+    session = find_session12(config, offer.session_ticket, hello.legacy_session_id,
+                             offer.server_name, offer.extended_master_secret,
+                             hello.cipher_suites)
+    if session is not None:
+        return _resume(config, offer, session, issue_ticket, out)
     chosen = plan12(config, offer, out)
     suite = chosen.suite
     if config.client_auth != "none":
         out.transcript.keep_messages()  # for the client's CertificateVerify
     out.transcript.choose_hash(suite.hash_name)
     server_random = _server_random(config)
-    out.send(ServerHello(random=server_random, cipher_suite=suite.suite,
-                         extensions=_extensions(config, offer, chosen, out)))
+    # RFC 5246 §7.4.1.3: a session ID only when we can resume by it.
+    session_id = config.entropy(32) if config.session_cache is not None else b""
+    out.send(ServerHello(random=server_random, legacy_session_id_echo=session_id,
+                         cipher_suite=suite.suite,
+                         extensions=_extensions(config, offer, chosen.alpn, issue_ticket, out)))
     out.send(Certificate12(certificate_list=tuple(c.der for c in chosen.certified.chain)))
     pair = None
     if chosen.group is not None:  # no ServerKeyExchange with RSA key transport (§7.4.3)
@@ -287,7 +311,28 @@ def start12(config: ServerConfig, hello: ClientHello, out: Output) -> State:
     state = WaitClientCertificate if config.client_auth != "none" else WaitClientKeyExchange
     return state(config=config, suite=suite, negotiated=negotiated, server_random=server_random,
                  key_pair=pair, certified=chosen.certified, client_version=hello.legacy_version,
-                 extended_master_secret=offer.extended_master_secret)
+                 extended_master_secret=offer.extended_master_secret, session_id=session_id,
+                 issue_ticket=issue_ticket)
+
+
+def _resume(config: ServerConfig, offer: Offer12, session: SessionState, issue_ticket: bool,
+            out: Output) -> State:
+    """RFC 5246 §7.3 abbreviated handshake: ServerHello echoing the client's session ID
+    (RFC 5077 §3.4), then resume12.py sends [NewSessionTicket,] ChangeCipherSpec, Finished."""
+    hello = offer.hello
+    suite = TLS12_SUITES[CipherSuite(session.cipher_suite)]
+    alpn = select_alpn(config.alpn_protocols, offer.alpn)
+    out.transcript.choose_hash(suite.hash_name)
+    server_random = _server_random(config)
+    out.send(ServerHello(random=server_random, legacy_session_id_echo=hello.legacy_session_id,
+                         cipher_suite=suite.suite,
+                         extensions=_extensions(config, offer, alpn, issue_ticket, out)))
+    keys = keys_from_state(session, hello.random, server_random)
+    out.log_secret("CLIENT_RANDOM", hello.random, keys.master_secret)
+    n = Negotiated(version=ProtocolVersion.TLS1_2, cipher_suite=suite.suite, alpn_protocol=alpn,
+                   server_name=offer.server_name, client_random=hello.random,
+                   peer_certificates=peer_certificates(session))
+    return resume_server12(config, keys, n, issue_ticket, out)
 
 
 def _certificate_request12(config: ServerConfig) -> CertificateRequest12:
@@ -299,7 +344,7 @@ def _certificate_request12(config: ServerConfig) -> CertificateRequest12:
         if sum(len(n) + 2 for n in names) >= 8192:
             names = ()  # a hint; a whole system store helps nobody
     return CertificateRequest12(
-        certificate_types=(_RSA_SIGN, _ECDSA_SIGN),
+        certificate_types=(RSA_SIGN, ECDSA_SIGN),
         supported_signature_algorithms=(*config.signature_schemes,
                                         *TLS12_EXTRA_SIGNATURE_SCHEMES),
         certificate_authorities=names)
@@ -328,6 +373,12 @@ class _State12(State):
     config: ServerConfig = field(repr=False)
     suite: SuiteInfo
     negotiated: Negotiated
+    # Resumption later: the session ID we sent, and whether a ticket was promised.
+    session_id: bytes = field(default=b"", repr=False)
+    issue_ticket: bool = False
+
+    def _session(self) -> dict[str, Any]:
+        return {"session_id": self.session_id, "issue_ticket": self.issue_ticket}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -352,7 +403,7 @@ class WaitClientKeyExchange(_State12):
         state = WaitCertificateVerify if self.negotiated.peer_certificates \
             else WaitChangeCipherSpec
         return state(config=self.config, suite=self.suite, negotiated=self.negotiated,
-                     keys=keys)
+                     keys=keys, **self._session())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -381,7 +432,7 @@ class WaitClientCertificate(WaitClientKeyExchange):
             negotiated=replace(self.negotiated, peer_certificates=chain),
             server_random=self.server_random, key_pair=self.key_pair, certified=self.certified,
             client_version=self.client_version,
-            extended_master_secret=self.extended_master_secret)
+            extended_master_secret=self.extended_master_secret, **self._session())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -393,7 +444,7 @@ class WaitChangeCipherSpec(_State12):
     def change_cipher_spec(self, out: Output) -> State:
         change_read_cipher(self.keys, out)
         return WaitFinished(config=self.config, suite=self.suite, negotiated=self.negotiated,
-                            keys=self.keys)
+                            keys=self.keys, **self._session())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -419,7 +470,8 @@ class WaitCertificateVerify(WaitChangeCipherSpec):
                            curve_bound=False):
             raise DecryptError("client CertificateVerify signature does not verify")
         return WaitChangeCipherSpec(config=self.config, suite=self.suite,
-                                    negotiated=self.negotiated, keys=self.keys)
+                                    negotiated=self.negotiated, keys=self.keys,
+                                    **self._session())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -434,9 +486,12 @@ class WaitFinished(WaitChangeCipherSpec):
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, Finished)
         verify_finished12(self.keys, "client", msg, out)
+        n = self.negotiated
+        if self.issue_ticket:
+            issue_ticket12(self.config, self.keys, n, out)
         change_write_cipher(self.keys, out)
         out.send(finished12(self.keys, "server", out))
-        n = self.negotiated
+        remember_session12(self.config, self.session_id, self.keys, n)
         out.update(n)
         out.emit(HandshakeComplete(version=ProtocolVersion.TLS1_2, cipher_suite=self.suite.suite,
                                    group=n.group, signature_scheme=n.signature_scheme,

@@ -40,6 +40,7 @@ __all__ = [
     "EcdheServerParams",
     "EncryptedPreMasterSecret",
     "HelloRequest",
+    "NewSessionTicket12",
     "ServerHelloDone",
     "ServerKeyExchange",
     "SignedParams",
@@ -293,11 +294,28 @@ class EncryptedPreMasterSecret:
         return value
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewSessionTicket12(HandshakeMessage):
+    """RFC 5077 §3.3: ticket_lifetime_hint (seconds, 0 = unspecified), ticket<0..2^16-1>."""
+
+    msg_type: ClassVar[HandshakeType] = HandshakeType.NEW_SESSION_TICKET
+    ticket_lifetime_hint: int
+    ticket: bytes = field(repr=False)
+
+    def encode(self, w: Writer) -> None:
+        w.u32(self.ticket_lifetime_hint)
+        w.opaque(2, self.ticket, what="ticket")
+
+    @classmethod
+    def decode(cls, r: Reader) -> Self:
+        return cls(ticket_lifetime_hint=r.u32(), ticket=r.opaque(2, what="ticket"))
+
+
 _TLS12_MESSAGES: Final[Mapping[int, type[HandshakeMessage]]] = MappingProxyType({
     cls.msg_type: cls
     for cls in (HelloRequest, ClientHello, ServerHello, Certificate12, ServerKeyExchange,
                 CertificateRequest12, ServerHelloDone, CertificateVerify, ClientKeyExchange,
-                Finished)
+                Finished, NewSessionTicket12)
 })
 
 
