@@ -236,6 +236,19 @@ def test_server_refuses_client_hello(pki: Pki, name: str,
     assert pair.server.failed
 
 
+def test_ecdsa_certificate_on_a_curve_the_client_lacks(pki: Pki) -> None:
+    """RFC 8422 §5.1: a P-256 key is of no use to a client that lists only X25519."""
+    pair = Pair(client_config(pki, maximum_version=V12, groups=(tlsglass.NamedGroup.X25519,)),
+                server_config(pki.issue(kind="ec256")))
+    pair.client.start_handshake()
+    fails_with(AD.HANDSHAKE_FAILURE, pair.pump)
+    # With an RSA certificate beside it, the server uses that one instead.
+    pair = Pair(client_config(pki, maximum_version=V12, groups=(tlsglass.NamedGroup.X25519,)),
+                server_config([pki.issue(kind="ec256"), pki.issue(kind="rsa2048")]))
+    pair.handshake()
+    assert "_RSA_" in tlsglass.CipherSuite(pair.client.cipher_suite or 0).name
+
+
 def test_fallback_scsv_is_fine_when_the_server_tops_out_there(pki: Pki) -> None:
     pair = _hooked(pki, lambda h: replace(h, cipher_suites=(*h.cipher_suites, 0x5600)),
                    client_options={"maximum_version": V12}, maximum_version=V12)
@@ -274,7 +287,8 @@ def _rewrite_client_flight(data: bytes, change: Callable[[bytes], bytes]) -> byt
 ])
 def test_server_refuses_client_key_exchange(pki: Pki, name: str,
                                             change: Callable[[bytes], bytes], alert: AD) -> None:
-    pair = Pair(client_config(pki, maximum_version=V12, groups=(tlsglass.NamedGroup.X25519,)),
+    groups = (tlsglass.NamedGroup.X25519, tlsglass.NamedGroup.SECP256R1)
+    pair = Pair(client_config(pki, maximum_version=V12, groups=groups),
                 server_config(pki.issue()))
     pair.client.start_handshake()
     pair.server.receive_data(pair.client.data_to_send())

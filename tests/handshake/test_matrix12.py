@@ -60,8 +60,11 @@ CASES = [(s, g, k) for s, g, k in itertools.product(DEFAULT_TLS12_CIPHER_SUITES,
                          ids=lambda v: getattr(v, "name", None) or str(v))
 def test_every_suite_group_certificate(pki: Pki, leaves: dict[str, Issued],
                                        suite: CipherSuite, group: NamedGroup, kind: str) -> None:
+    # RFC 8422 §5.1: an ECDSA certificate's curve must be among the client's groups too.
+    curve = {"ec256": NamedGroup.SECP256R1, "ec384": NamedGroup.SECP384R1}.get(kind, group)
+    groups = tuple(dict.fromkeys((group, curve)))
     pair = _pair12(pki, leaves[kind], client_options={"tls12_cipher_suites": (suite,),
-                                                      "groups": (group,)})
+                                                      "groups": groups}, groups=groups)
     for conn in (pair.client, pair.server):
         assert conn.version == V12
         assert conn.cipher_suite == suite
