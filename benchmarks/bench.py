@@ -259,11 +259,16 @@ def _tlsglass_workloads(certs: Path) -> dict[str, Workload]:
              "groups": (NamedGroup.X25519, NamedGroup.SECP256R1)}
     loads["ecdsa12"] = Workload(client(**tls12), server(ecdsa))
     loads["rsa12"] = Workload(client(**tls12), server(rsa_key))
+    loads["resume12"] = Workload(client(ticket_store=InMemoryTicketStore(single_use=False),
+                                        **tls12), server(ecdsa, tickets=1))
     for name, suite in TLSGLASS_SUITES.items():
         loads[name] = Workload(client(cipher_suites=(suite,), **x25519), server(ecdsa))
     first, _ = _tlsglass_handshake(loads["resume"])  # the ticket the first resumption uses
     if first.resumed or not _tlsglass_handshake(loads["resume"])[0].resumed:
         raise RuntimeError("the resumption workload does not resume")
+    first, _ = _tlsglass_handshake(loads["resume12"])  # a full one, which leaves a ticket
+    if first.resumed or not _tlsglass_handshake(loads["resume12"])[0].resumed:
+        raise RuntimeError("the TLS 1.2 resumption workload does not resume")
     return loads
 
 
@@ -290,25 +295,26 @@ class SslSide:
             server.num_tickets = 1 if name == "resume" else 0
             server.load_cert_chain(certs / f"{stem}.pem", certs / f"{stem}.key")
             self.servers[name] = server
-        for stem in ("ecdsa", "rsa"):
-            # TLS 1.2 only, with the suite and group tlsglass picks, and no tickets.
+        for name, stem in (("ecdsa12", "ecdsa"), ("rsa12", "rsa"), ("resume12", "ecdsa")):
+            # TLS 1.2 only, with the suite and group tlsglass picks; tickets for resumption.
             server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             server.minimum_version = server.maximum_version = ssl.TLSVersion.TLSv1_2
-            server.options |= ssl.OP_NO_TICKET
+            if name != "resume12":
+                server.options |= ssl.OP_NO_TICKET
             server.set_ecdh_curve("X25519")
             kind = "ECDSA" if stem == "ecdsa" else "RSA"
             server.set_ciphers(f"ECDHE-{kind}-AES128-GCM-SHA256")
             server.load_cert_chain(certs / f"{stem}.pem", certs / f"{stem}.key")
-            self.servers[stem + "12"] = server
-        self.session = self._first_session()
+            self.servers[name] = server
+        self.sessions = {name: self._first_session(name) for name in ("resume", "resume12")}
 
-    def _first_session(self) -> ssl.SSLSession:
-        """A full handshake with the resumption server, and the ticket it sent."""
-        client, _, _, _ = self.handshake("resume")
+    def _first_session(self, name: str) -> ssl.SSLSession:
+        """A full handshake with a resumption server, and the ticket it sent."""
+        client, _, _, _ = self.handshake(name)
         with contextlib.suppress(ssl.SSLWantReadError):
             client.read(1)  # takes in the NewSessionTicket waiting in the client's BIO
         session = client.session
-        if session is None or not self.handshake("resume", session)[0].session_reused:
+        if session is None or not self.handshake(name, session)[0].session_reused:
             raise RuntimeError("ssl did not resume")
         return session
 
@@ -338,7 +344,7 @@ class SslSide:
         raise RuntimeError("ssl handshake did not finish")
 
     def handshakes(self, cert: str) -> Measure:
-        session = self.session if cert == "resume" else None
+        session = self.sessions.get(cert)
 
         def run(seconds: float) -> Times:
             clock = time.perf_counter
@@ -398,7 +404,7 @@ class Spec:
 
     @property
     def limit(self) -> float:
-        if self.load == "resume":
+        if self.load in ("resume", "resume12"):
             return RESUME_TARGET
         return HANDSHAKE_TARGET if self.unit == "hs/s" else BULK_TARGET
 
@@ -416,6 +422,7 @@ SPECS: Final = (
     Spec("handshake TLS 1.2 ECDHE X25519, ECDSA P-256", "hs/s", "aes128", "ecdsa12",
          "ecdsa12"),
     Spec("handshake TLS 1.2 ECDHE X25519, RSA-2048", "hs/s", "aes128", "rsa12", "rsa12"),
+    Spec("resumed handshake TLS 1.2 ticket", "hs/s", "aes128", "resume12", "resume12"),
     Spec("bulk TLS_AES_128_GCM_SHA256", "MB/s", "aes128", "aes128", None),
     Spec("bulk TLS_CHACHA20_POLY1305_SHA256", "MB/s", "chacha", "chacha", None),
     Spec("bulk TLS_AES_256_GCM_SHA384", "MB/s", "aes256", "aes256", None),
