@@ -36,6 +36,7 @@ from strategies import (
 from tlsglass import Connection, ProtocolVersion
 from tlsglass.enums import AlertDescription, ContentType, HandshakeType
 from tlsglass.errors import FatalAlertReceived, LocalProtocolError, RemoteProtocolError
+from tlsglass.session import InMemoryTicketStore
 from tlsglass.wire.handshake import HandshakeMessage, encode_handshake
 from tlsglass.wire.record import encode_header
 
@@ -57,8 +58,13 @@ EXPECTS: Final[dict[str, frozenset[int]]] = {
     "server:WaitChangeCipherSpec": frozenset(),
     "server:WaitFinished": frozenset({_HT.FINISHED}),
     "server:Connected12": frozenset({_HT.CLIENT_HELLO}),
+    # Resumption (RFC 5077 §3.3, RFC 5246 §7.3 abbreviated handshake).
+    "client:WaitNewSessionTicket": frozenset({_HT.NEW_SESSION_TICKET}),
+    "client:ClientResumed": frozenset({_HT.NEW_SESSION_TICKET}),
+    "server:ServerResumed": frozenset(),
 }
-CCS_EXPECTED: Final = frozenset({"client:WaitChangeCipherSpec", "server:WaitChangeCipherSpec"})
+CCS_EXPECTED: Final = frozenset({"client:WaitChangeCipherSpec", "server:WaitChangeCipherSpec",
+                                 "server:ServerResumed"})
 
 _CERT_ALERTS: Final = frozenset({
     _AD.DECODE_ERROR, _AD.ILLEGAL_PARAMETER, _AD.BAD_CERTIFICATE, _AD.UNSUPPORTED_CERTIFICATE,
@@ -73,6 +79,7 @@ BAD_MESSAGE_ALERTS: Final[dict[int, frozenset[AlertDescription]]] = {
     _HT.FINISHED: frozenset({_AD.DECODE_ERROR, _AD.DECRYPT_ERROR}),
     _HT.HELLO_REQUEST: frozenset({_AD.DECODE_ERROR}),
     _HT.CLIENT_HELLO: frozenset({_AD.DECODE_ERROR, _AD.ILLEGAL_PARAMETER}),
+    _HT.NEW_SESSION_TICKET: frozenset({_AD.DECODE_ERROR, _AD.ILLEGAL_PARAMETER}),
 }
 
 
@@ -124,12 +131,30 @@ class Stage:
     seal: Sealer
 
 
-def _pair() -> Pair:
+def _pair(tickets: bool = False) -> Pair:
     root, leaf = pki()
-    pair = Pair(client_config(root, maximum_version=ProtocolVersion.TLS1_2),
+    store = {"ticket_store": InMemoryTicketStore()} if tickets else {}
+    pair = Pair(client_config(root, maximum_version=ProtocolVersion.TLS1_2, **store),
                 server_config(leaf))
     pair.client.start_handshake()
     return pair
+
+
+def _resumption_stage(name: str) -> Stage:
+    pair = _pair(tickets=True)
+    if name == "client:WaitNewSessionTicket":
+        pair.server.receive_data(pair.client.data_to_send())
+        pair.client.receive_data(pair.server.data_to_send())
+        return Stage(pair.client, _plaintext)
+    pair.pump()  # a full handshake leaves a ticket in the client's store
+    again = Pair(pair.client.config, pair.server.config)  # type: ignore[arg-type]
+    again.client.start_handshake()
+    again.server.receive_data(again.client.data_to_send())
+    if name == "server:ServerResumed":
+        return Stage(again.server, _plaintext)
+    server_hello = _server_messages(_records(again.server.data_to_send())[0])[0]
+    again.client.receive_data(_plaintext(ContentType.HANDSHAKE, server_hello))
+    return Stage(again.client, _plaintext)
 
 
 def _client_after(count: int) -> Stage:
@@ -151,6 +176,8 @@ def _flights() -> tuple[Pair, list[bytes]]:
 
 
 def build(name: str) -> Stage:
+    if name in ("client:WaitNewSessionTicket", "client:ClientResumed", "server:ServerResumed"):
+        return _resumption_stage(name)
     if name.startswith("client:") and name != "client:Connected12":
         index = ["client:WaitCertificate", "client:WaitServerKeyExchange",
                  "client:WaitServerHelloDone", "client:WaitChangeCipherSpec"]

@@ -1,9 +1,11 @@
 """TLS 1.2 resumption (RFC 5246 §7.3 abbreviated handshake) by session ticket (RFC 5077)
 and by session ID: in memory, and against OpenSSL (`s_client -sess_out/-sess_in`, and
-`s_server` serving a resumed connection to tlsglass), both with and without tickets."""
+`s_server` serving a resumed connection to tlsglass), both with and without tickets, and
+Python's ssl both ways."""
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 
 import tlsglass
 from helpers import Issued, Pair, Pki, client_config, server_config
+from interop.test_python_ssl import OpenSSLPeer
 from peers import ThreadServer, echo, free_port, need, run
 from tlsglass import CipherSuite, HandshakeComplete, ProtocolVersion
 from tlsglass.io import connect
@@ -177,3 +180,37 @@ def test_tlsglass_client_resumes_with_openssl_s_server(pki: Pki, pem: dict[str, 
                 assert tls.recv() == b"cba\n"
                 resumed.append(tls.conn.resumed)
     assert resumed == [False, True]
+
+
+# -- against Python's ssl (MemoryBIO) ---------------------------------------------------------
+
+
+def test_ssl_client_resumes_with_tlsglass_server(pki: Pki, leaf: Issued,
+                                                 pem: dict[str, Path]) -> None:
+    ctx = ssl.create_default_context(cafile=str(pem["ca"]))
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    server = server_config(leaf)
+    session = None
+    for expected in (False, True, True):
+        tls = tlsglass.Connection(server)
+        peer = OpenSSLPeer(ctx, False, tls, "localhost")
+        if session is not None:
+            peer.obj = ctx.wrap_bio(peer.incoming, peer.outgoing, server_hostname="localhost",
+                                    session=session)
+        peer.handshake()
+        assert peer.obj.session_reused is expected and tls.resumed is expected
+        peer.exchange(1000)
+        session = peer.obj.session
+
+
+def test_tlsglass_client_resumes_with_ssl_server(pki: Pki, pem: dict[str, Path]) -> None:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(pem["cert"], pem["key"])
+    client = client_config(pki, ticket_store=InMemoryTicketStore())
+    for expected in (False, True):
+        tls = tlsglass.Connection(client)
+        peer = OpenSSLPeer(ctx, True, tls)
+        peer.handshake()
+        assert tls.resumed is expected and peer.obj.session_reused is expected
+        peer.exchange(1000)
