@@ -168,6 +168,17 @@ def test_change_cipher_spec_too_early(pki: Pki) -> None:
     fails_with(AD.UNEXPECTED_MESSAGE, lambda: client.receive_data(b"\x14\x03\x03\x00\x01\x01"))
 
 
+def test_hello_request_during_the_handshake_is_ignored(pki: Pki) -> None:
+    client, flight = _server_flight(pki, lambda t, b: b, maximum_version=V12)
+    messages = _messages(flight)
+    client.receive_data(_flight(messages[:1]))
+    client.receive_data(_flight([(0, b"")]))  # RFC 5246 §7.4.1.1
+    assert client.state == "WaitCertificate"
+    client.receive_data(_flight(messages[1:]))
+    assert client.state == "WaitChangeCipherSpec"
+    fails_with(AD.DECODE_ERROR, lambda: client.receive_data(_flight([(0, b"x")])))
+
+
 def test_server_hello_done_before_key_exchange(pki: Pki) -> None:
     client, flight = _server_flight(pki, lambda t, b: b, maximum_version=V12)
     messages = _messages(flight)

@@ -168,6 +168,10 @@ def _tls13_rules(state: State, msg: HandshakeMessage) -> bool:
 def dispatch(state: State, msg_type: int, raw: bytes, out: Output) -> State:
     """Check the message is expected here, decode it, feed the transcript, hand it over."""
     if msg_type not in state.expects:
+        if msg_type == HandshakeType.HELLO_REQUEST and state.tls12 and out.role == "client":
+            # RFC 5246 §7.4.1.1: ignored while a handshake is under way, and never hashed.
+            decode_handshake12(msg_type, raw[4:])
+            return state
         wanted = " or ".join(sorted(t.name for t in state.expects)) or "no handshake message"
         raise UnexpectedMessage(
             f"in {state.name}: expected {wanted}, got {describe(HandshakeType, msg_type)}")
