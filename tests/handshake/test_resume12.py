@@ -14,7 +14,7 @@ import pytest
 import tlsglass
 from helpers import Issued, Pair, Pki, client_config, server_config
 from interop.test_python_ssl import OpenSSLPeer
-from peers import ThreadServer, echo, free_port, need, run
+from peers import ThreadServer, echo, free_port, need, run, wait_for_port
 from tlsglass import CipherSuite, HandshakeComplete, ProtocolVersion
 from tlsglass.io import connect
 from tlsglass.session import InMemorySessionCache, InMemoryTicketStore
@@ -214,3 +214,40 @@ def test_tlsglass_client_resumes_with_ssl_server(pki: Pki, pem: dict[str, Path])
         peer.handshake()
         assert tls.resumed is expected and peer.obj.session_reused is expected
         peer.exchange(1000)
+
+
+@pytest.mark.parametrize("mode", list(SERVERS))
+def test_gnutls_cli_resumes_with_tlsglass_server(pem: dict[str, Path], tmp_path: Path,
+                                                 mode: str) -> None:
+    need("gnutls-cli")
+    config = tlsglass.ServerConfig.from_files(pem["cert"], pem["key"],
+                                              **SERVERS[mode])  # type: ignore[arg-type]
+    priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2" + (":%NO_TICKETS" if mode == "session ID" else "")
+    with ThreadServer(config, echo) as srv:
+        args = ["gnutls-cli", "-p", str(srv.port), "--x509cafile", str(pem["ca"]),
+                "--priority", priority, "--resume", "localhost"]
+        with run(args, tmp_path, "gnutls-cli") as client:
+            out = client.wait_output("This is a resumed session")
+    assert "(TLS1.2" in out
+    assert not srv.errors, srv.errors
+
+
+@pytest.mark.parametrize("mode", list(SERVERS))
+def test_tlsglass_client_resumes_with_gnutls_serv(pki: Pki, pem: dict[str, Path],
+                                                  tmp_path: Path, mode: str) -> None:
+    need("gnutls-serv")
+    port = free_port()
+    priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2" + (":%NO_TICKETS" if mode == "session ID" else "")
+    args = ["gnutls-serv", "--echo", "-p", str(port), "--x509certfile", str(pem["cert"]),
+            "--x509keyfile", str(pem["key"]), "--priority", priority]
+    config = tlsglass.ClientConfig(server_name="localhost", trust=pki.trust,
+                                   ticket_store=InMemoryTicketStore())
+    resumed = []
+    with run(args, tmp_path, "gnutls-serv") as server:
+        wait_for_port(port, server.proc)
+        for _ in range(2):
+            with connect("127.0.0.1", port, config) as tls:
+                tls.sendall(b"hello gnutls\n")
+                assert tls.recv() == b"hello gnutls\n"
+                resumed.append(tls.conn.resumed)
+    assert resumed == [False, True]
