@@ -1,5 +1,6 @@
 """TLS 1.2 against `openssl s_server`/`s_client -tls1_2` and `gnutls-serv`/`gnutls-cli`
-with TLS 1.2 forced, for every ECDHE suite they share with tlsglass, on 127.0.0.1.
+with TLS 1.2 forced, for every ECDHE suite they share with tlsglass, on 127.0.0.1; RFC 7919
+FFDHE negotiation with GnuTLS both ways; curl forced to TLS 1.2; the CLI.
 
 OpenSSL also prints RFC 5705 keying material (-keymatexport), which must equal ours.
 """
@@ -15,8 +16,8 @@ import pytest
 
 import tlsglass
 from helpers import Pki
-from peers import ThreadServer, free_port, need, run, wait_for_port
-from tlsglass import CipherSuite, ProtocolVersion
+from peers import ThreadServer, echo, free_port, need, run, wait_for_port
+from tlsglass import CipherSuite, NamedGroup, ProtocolVersion
 from tlsglass.io import TLSSocket, connect
 
 pytestmark = pytest.mark.interop
@@ -189,3 +190,67 @@ def test_cli_connect_with_tls12_forced(pem: dict[str, tuple[Path, Path]], tmp_pa
     assert "cipher suite:     TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256" in err
     assert result.stdout == b"em yaler\n"
     assert (tmp_path / "keys").read_text().startswith("CLIENT_RANDOM ")
+
+
+def _http_responder(tls: TLSSocket) -> None:
+    request = b""
+    while b"\r\n\r\n" not in request:
+        chunk = tls.recv()
+        if not chunk:
+            return
+        request += chunk
+    body = f"tlsglass {tls.version()} {tls.cipher()}\n".encode()
+    tls.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %d\r\n\r\n"
+                % len(body) + body)
+
+
+@pytest.mark.parametrize("kind", ["ec256", "rsa2048"])
+def test_curl_with_tls12_forced(pem: dict[str, tuple[Path, Path]], tmp_path: Path,
+                                kind: str) -> None:
+    need("curl")
+    config = tlsglass.ServerConfig.from_files(*pem[kind], alpn_protocols=("http/1.1",))
+    with ThreadServer(config, _http_responder) as srv:
+        args = ["curl", "--silent", "--show-error", "--tlsv1.2", "--tls-max", "1.2",
+                "--cacert", str(_ca(pem)), f"https://localhost:{srv.port}/", "--resolve",
+                f"localhost:{srv.port}:127.0.0.1", "-w",
+                "\nHTTP %{http_code} %{ssl_verify_result}\n"]
+        with run(args, tmp_path, "curl") as client:
+            client.proc.wait(15)
+            out = client.output()
+    assert "tlsglass TLS1_2 TLS_ECDHE_" in out
+    assert "HTTP 200 0" in out
+    assert not srv.errors, srv.errors
+
+
+@pytest.mark.parametrize("group", ["FFDHE2048", "FFDHE3072"])
+def test_gnutls_negotiates_an_rfc7919_group(pem: dict[str, tuple[Path, Path]], tmp_path: Path,
+                                            group: str) -> None:
+    """GnuTLS lists FFDHE groups in supported_groups (RFC 7919 §3): both sides agree on one,
+    with a DHE_RSA suite, each way."""
+    need("gnutls-cli")
+    suite = CipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256
+    priority = (f"NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA:-GROUP-ALL:+GROUP-{group}"
+                ":-CIPHER-ALL:+AES-128-GCM")
+    options = {"tls12_cipher_suites": (suite,),
+               "groups": (NamedGroup.X25519, NamedGroup.FFDHE2048, NamedGroup.FFDHE3072)}
+    config = tlsglass.ServerConfig.from_files(*pem["rsa2048"], **options)  # type: ignore[arg-type]
+    with ThreadServer(config, echo) as srv:
+        args = ["gnutls-cli", "-p", str(srv.port), "--x509cafile", str(_ca(pem)),
+                "--priority", priority, "localhost"]
+        with run(args, tmp_path, "gnutls-cli") as client:
+            client.wait_output("Handshake was completed")
+            client.send(b"dhe\n")
+            out = client.wait_output("Simple Client Mode:\n\ndhe")
+    assert f"(DHE-{group})" in out, out
+    assert not srv.errors, srv.errors
+    need("gnutls-serv")
+    cert, key = pem["rsa2048"]
+    port = free_port()
+    args = ["gnutls-serv", "--echo", "-p", str(port), "--x509certfile", str(cert),
+            "--x509keyfile", str(key), "--priority", priority]
+    with run(args, tmp_path, "gnutls-serv") as server:
+        wait_for_port(port, server.proc)
+        with connect("127.0.0.1", port, _client(pem, **options)) as tls:
+            assert tls.conn.cipher_suite == suite and tls.conn.group == NamedGroup[group]
+            tls.sendall(b"dhe\n")
+            assert tls.recv() == b"dhe\n"
