@@ -186,3 +186,12 @@ def test_hello_request_answered_with_no_renegotiation(pki: Pki, leaves: dict[str
     assert pair.take("server") == [tlsglass.AlertReceived(
         level=1, description=AlertDescription.NO_RENEGOTIATION)]
     _roundtrip(pair)  # the connection carries on
+
+
+@pytest.mark.parametrize(("kind", "scheme"), [("ed25519", 0x0807), ("ed448", 0x0808)])
+def test_eddsa_certificates_in_ecdhe_ecdsa_suites(pki: Pki, kind: str, scheme: int) -> None:
+    """RFC 8422 §5.1.3: EdDSA keys sign ServerKeyExchange in the ECDHE_ECDSA suites."""
+    pair = _pair12(pki, pki.issue(kind=kind))
+    assert "ECDHE_ECDSA" in CipherSuite(pair.client.cipher_suite or 0).name
+    assert pair.client.signature_scheme == pair.server.signature_scheme == scheme
+    _roundtrip(pair)

@@ -254,3 +254,33 @@ def test_gnutls_negotiates_an_rfc7919_group(pem: dict[str, tuple[Path, Path]], t
             assert tls.conn.cipher_suite == suite and tls.conn.group == NamedGroup[group]
             tls.sendall(b"dhe\n")
             assert tls.recv() == b"dhe\n"
+
+
+def test_ed25519_certificate_both_ways(tmp_path: Path) -> None:
+    """OpenSSL signs and checks ECDHE_ECDSA parameters with Ed25519 too (RFC 8422 §5.1.3)."""
+    need("openssl")
+    pki = Pki()
+    (tmp_path / "ca.pem").write_bytes(pki.pem)
+    cert, key = pki.write(tmp_path, pki.issue(kind="ed25519"), stem="ed25519")
+    port = free_port()
+    args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(cert),
+            "-key", str(key), "-tls1_2", "-naccept", "1", "-rev"]
+    config = tlsglass.ClientConfig(server_name="localhost", trust=pki.trust)
+    with run(args, tmp_path, "s_server") as server:
+        server.wait_output("ACCEPT")
+        with connect("127.0.0.1", port, config) as tls:
+            assert tls.conn.version == ProtocolVersion.TLS1_2
+            assert tls.conn.signature_scheme == 0x0807
+            tls.sendall(b"abc\n")
+            assert tls.recv() == b"cba\n"
+    with ThreadServer(tlsglass.ServerConfig.from_files(cert, key), echo) as srv:
+        args = ["openssl", "s_client", "-connect", f"127.0.0.1:{srv.port}", "-servername",
+                "localhost", "-CAfile", str(tmp_path / "ca.pem"), "-verify_return_error",
+                "-tls1_2"]
+        with run(args, tmp_path, "s_client") as client:
+            client.wait_output("Verify return code: 0 (ok)")
+            client.send(b"ping\n")
+            out = client.wait_output("ping")
+    assert "Peer signature type: ed25519" in out.replace("Ed25519", "ed25519")
+    assert "New, TLSv1.2, Cipher is ECDHE-ECDSA-AES128-GCM-SHA256" in out
+    assert not srv.errors, srv.errors

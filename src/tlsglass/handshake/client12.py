@@ -290,12 +290,6 @@ class WaitServerKeyExchange(_State12):
             raise DecryptError("ServerKeyExchange signature does not verify")
 
 
-def _is_ecdsa(scheme: int) -> bool:
-    return scheme in (SignatureScheme.ECDSA_SECP256R1_SHA256,
-                      SignatureScheme.ECDSA_SECP384R1_SHA384,
-                      SignatureScheme.ECDSA_SECP521R1_SHA512)
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitServerHelloDone(_State12):
     """An optional CertificateRequest, then ServerHelloDone: our flight goes out."""
@@ -349,7 +343,8 @@ def _our_certificate(config: ClientConfig, request: CertificateRequest12
         return None
     allowed = set(_accepted_schemes(config)) & set(request.supported_signature_algorithms)
     for scheme in sign.tls12_schemes_for_key(certified.private_key):
-        kind = ECDSA_SIGN if _is_ecdsa(scheme) else RSA_SIGN
+        # RFC 8422 §5.5: ecdsa_sign covers EdDSA keys too.
+        kind = ECDSA_SIGN if scheme_fits_kind(scheme, "ECDHE_ECDSA") else RSA_SIGN
         if scheme in allowed and kind in request.certificate_types:
             return certified, scheme
     return None

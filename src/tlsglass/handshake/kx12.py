@@ -51,9 +51,11 @@ def signs_with_ecdsa(kind: str) -> bool:
     return kind == "ECDHE_ECDSA"
 
 
+# RFC 8422 §2, §5.1.3: the ECDHE_ECDSA suites also carry EdDSA signatures.
 _ECDSA_SCHEMES: Final = frozenset({SignatureScheme.ECDSA_SECP256R1_SHA256,
                                    SignatureScheme.ECDSA_SECP384R1_SHA384,
-                                   SignatureScheme.ECDSA_SECP521R1_SHA512})
+                                   SignatureScheme.ECDSA_SECP521R1_SHA512,
+                                   SignatureScheme.ED25519, SignatureScheme.ED448})
 _RSA_SCHEMES: Final = frozenset({
     SignatureScheme.RSA_PKCS1_SHA256, SignatureScheme.RSA_PKCS1_SHA384,
     SignatureScheme.RSA_PKCS1_SHA512, SignatureScheme.RSA_PSS_RSAE_SHA256,
@@ -63,7 +65,8 @@ _RSA_SCHEMES: Final = frozenset({
 
 
 def scheme_fits_kind(scheme: int, kind: str) -> bool:
-    """RFC 5246 §7.4.2 / RFC 8422 §2: ECDSA signatures for *_ECDSA suites, RSA for the rest."""
+    """RFC 5246 §7.4.2 / RFC 8422 §2: ECDSA (or EdDSA) signatures for *_ECDSA suites, RSA
+    for the rest."""
     return scheme in (_ECDSA_SCHEMES if signs_with_ecdsa(kind) else _RSA_SCHEMES)
 
 
