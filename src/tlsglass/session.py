@@ -134,6 +134,11 @@ class ClientTicket:
     # The same certificates already parsed, for a store that keeps tickets in memory
     # (saves parsing them again on every resumption); a store that serializes keeps DER.
     parsed_certificates: tuple[object, ...] = field(default=(), repr=False, compare=False)
+    # TLS 1.2 (RFC 5246 §7.4.1.2, RFC 5077): `secret` is the master secret, `identity`
+    # the ticket (empty for a session-ID-only session), `session_id` what the client
+    # sends to resume, and whether the session used extended_master_secret (RFC 7627).
+    session_id: bytes = field(default=b"", repr=False)
+    extended_master_secret: bool = True
 
     def expired(self, now: float) -> bool:
         return now >= self.received_at + min(self.lifetime, _MAX_TICKET_LIFETIME) \

@@ -40,7 +40,6 @@ from tlsglass.errors import (
     DecryptError,
     IllegalParameter,
     MissingExtension,
-    ProtocolVersionError,
     TLSError,
     UnexpectedMessage,
     UnsupportedExtension,
@@ -55,6 +54,7 @@ from tlsglass.handshake.base import (
     report_trust,
 )
 from tlsglass.handshake.client import ClientHelloSent
+from tlsglass.handshake.client12 import server_hello12
 from tlsglass.handshake.client_auth13 import send_client_certificate
 from tlsglass.handshake.connected13 import ClientConnected, certificate_verify_content
 from tlsglass.handshake.early13 import early_data_answer
@@ -82,8 +82,6 @@ from tlsglass.wire.extensions import (
     SupportedVersionsServerHello,
 )
 from tlsglass.wire.handshake import (
-    TLS11_DOWNGRADE_SENTINEL,
-    TLS12_DOWNGRADE_SENTINEL,
     Certificate,
     CertificateRequest,
     CertificateVerify,
@@ -127,6 +125,10 @@ class WaitSH(State):
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, ServerHello)
+        if not msg.is_hello_retry_request and find(
+                msg.extensions, SupportedVersionsServerHello) is None:
+            # §4.2.1: no supported_versions, so the server speaks TLS 1.2 or older.
+            return server_hello12(self.sent, msg, self.retry is not None, out)
         _check_unsolicited(msg.extensions, self.sent.offered_extensions)
         suite = self._check_common(msg)
         if msg.is_hello_retry_request:
@@ -137,8 +139,7 @@ class WaitSH(State):
         hello = self.sent.hello
         version = find(msg.extensions, SupportedVersionsServerHello)
         if version is None:
-            self._refuse_below_13(msg)
-        assert version is not None
+            raise MissingExtension("HelloRetryRequest without supported_versions (§4.1.4)")
         if version.selected_version != ProtocolVersion.TLS1_3:
             raise IllegalParameter(  # §4.2.1: a version we did not offer
                 f"server selected {describe(ProtocolVersion, version.selected_version)}")
@@ -156,14 +157,6 @@ class WaitSH(State):
         if self.retry is not None and msg.cipher_suite != self.retry.cipher_suite:
             raise IllegalParameter("ServerHello suite differs from the HelloRetryRequest's")
         return suite
-
-    def _refuse_below_13(self, msg: ServerHello) -> None:
-        # No supported_versions: the server wants TLS 1.2 or older (§4.2.1).
-        if msg.random[-8:] in (TLS12_DOWNGRADE_SENTINEL, TLS11_DOWNGRADE_SENTINEL):
-            raise IllegalParameter("downgrade sentinel in ServerHello.random (§4.1.3)")
-        raise ProtocolVersionError(
-            f"server chose {describe(ProtocolVersion, msg.legacy_version)}; "
-            "this client speaks TLS 1.3 only")
 
     def _retry(self, msg: ServerHello, suite: SuiteInfo, out: Output) -> State:
         """§4.1.4: answer a HelloRetryRequest with a second ClientHello."""

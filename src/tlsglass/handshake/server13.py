@@ -49,7 +49,8 @@ from tlsglass.handshake.connected13 import Connected, certificate_verify_content
 from tlsglass.handshake.early13 import accept_early_data
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.psk13 import AcceptedPsk, claim_ticket, issue_tickets, select_psk
-from tlsglass.handshake.server import Offer, Plan, plan, read_offer
+from tlsglass.handshake.server import Offer, Plan, choose_version, plan, read_offer
+from tlsglass.handshake.server12 import start12
 from tlsglass.keyschedule import (
     EarlySecret,
     MasterSecret,
@@ -121,6 +122,8 @@ class Start(State):
         assert isinstance(msg, ClientHello)
         if self.retry is not None:
             self._check_second_hello(msg)
+        elif choose_version(self.config, msg) == ProtocolVersion.TLS1_2:
+            return start12(self.config, msg, out)
         offer = read_offer(self.config, msg)
         forced = self.retry.cipher_suite if self.retry else None
         psk = select_psk(self.config, msg, offer.server_name, out, forced)
