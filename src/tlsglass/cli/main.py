@@ -3,6 +3,7 @@
     tlsglass demo                 a tlsglass client and server handshake on loopback
     tlsglass connect HOST[:PORT]  like `openssl s_client`: show the session, relay stdin/stdout
     tlsglass serve                like `openssl s_server`: echo, or a small HTTPS responder
+    tlsglass scan HOST[:PORT]     versions, suites, features, certificate and a verdict
 
 Each command is one module with `add_parser(sub)` and `run(args) -> exit status`; add a
 command by adding a module and naming it in `_COMMANDS`.
@@ -16,12 +17,13 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from tlsglass import TLSError
-from tlsglass.cli import connect, demo, serve
+from tlsglass.cli import connect, demo, scan, serve
 from tlsglass.cli._common import explain
 
 __all__ = ["main"]
 
-_COMMANDS: dict[str, ModuleType] = {"demo": demo, "connect": connect, "serve": serve}
+_COMMANDS: dict[str, ModuleType] = {"demo": demo, "connect": connect, "serve": serve,
+                                     "scan": scan}
 
 
 def _parser() -> argparse.ArgumentParser:

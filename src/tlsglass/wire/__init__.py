@@ -11,8 +11,10 @@ from tlsglass.wire.extensions import *  # noqa: F403
 from tlsglass.wire.extensions import __all__ as _ext_all
 from tlsglass.wire.handshake import *  # noqa: F403
 from tlsglass.wire.handshake import __all__ as _hs_all
+from tlsglass.wire.legacy import *  # noqa: F403
+from tlsglass.wire.legacy import __all__ as _legacy_all
 from tlsglass.wire.record import *  # noqa: F403
 from tlsglass.wire.record import __all__ as _rec_all
 
 __all__ = ["CHANGE_CIPHER_SPEC_BODY", "Alert", "Reader", "Writer", *_ext_all, *_block_all, *_hs_all,
-           *_rec_all]
+           *_rec_all, *_legacy_all]
