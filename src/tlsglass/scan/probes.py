@@ -182,9 +182,13 @@ async def probe_groups(p: Prober, tls13: bool, tls12: int | None) -> GroupsFindi
     jobs13 = [_group13(p, g) for g in ALL_GROUPS] if tls13 else []
     jobs12 = [_group12(p, tls12, g) for g in _EC_GROUPS] if tls12 else []
     results = await asyncio.gather(*jobs13, *jobs12)
-    g13 = tuple(g for g, ok in zip(ALL_GROUPS, results[: len(jobs13)], strict=True) if ok)
-    g12 = tuple(g for g, ok in zip(_EC_GROUPS, results[len(jobs13) :], strict=True) if ok)
-    hrr = await _hrr_behaviour(p, g13) if tls13 else "TLS 1.3 not offered"
+    g13 = tuple(g for g, ok in zip(ALL_GROUPS, results[: len(jobs13)], strict=False) if ok)
+    g12 = tuple(g for g, ok in zip(_EC_GROUPS, results[len(jobs13) :], strict=False) if ok)
+    hrr = "TLS 1.3 not accepted"
+    if tls13:
+        # Each group above was offered without a share, so each was found by its HRR.
+        hrr = (f"sends HelloRetryRequest for {len(g13)} group(s) offered without a share; "
+               f"{await _hrr_behaviour(p, g13)}")
     names = tuple(describe(NamedGroup, g) for g in dict.fromkeys((*g13, *g12)))
     return GroupsFinding(tls13=g13, tls12=g12, names=names, hello_retry_request=hrr)
 

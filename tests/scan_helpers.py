@@ -1,0 +1,49 @@
+"""Shared pieces for the scanner's tests: certificates on disk and scan helpers."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers import Pki
+from tlsglass import TrustStore
+from tlsglass.scan import Report, Target, scan
+
+
+@dataclass(frozen=True)
+class Files:
+    ca: Path
+    ec_cert: Path
+    ec_key: Path
+    rsa_cert: Path
+    rsa_key: Path
+    trust: TrustStore
+
+
+def make_files(directory: Path) -> Files:
+    pki = Pki()
+    (directory / "ca.pem").write_bytes(pki.pem)
+    ec_cert, ec_key = pki.write(directory, pki.issue(days=80), "ec")
+    rsa_cert, rsa_key = pki.write(directory, pki.issue(kind="rsa2048", days=80), "rsa")
+    return Files(directory / "ca.pem", ec_cert, ec_key, rsa_cert, rsa_key, pki.trust)
+
+
+def scan_port(port: int, trust: TrustStore, server_name: str | None = "localhost",
+              timeout: float = 5.0) -> Report:
+    target = Target(host="127.0.0.1", port=port, server_name=server_name, timeout=timeout)
+    return asyncio.run(scan(target, trust))
+
+
+def suites_of(report: Report, version: int) -> list[int]:
+    return next([s.code for s in f.suites] for f in report.suites if f.version == version)
+
+
+def check(report: Report, key: str) -> tuple[bool | None, bool | None]:
+    """(supported, ok) of one check."""
+    found = next(c for c in report.checks if c.key == key)
+    return found.supported, found.ok
+
+
+def weakness_names(report: Report) -> set[str]:
+    return {w.name for w in report.verdict.weaknesses}
