@@ -83,6 +83,7 @@ def test_tls12_legacy_suites_and_rsa_key_exchange(files: Files, tmp_path: Path) 
     assert check(report, "secure_renegotiation") == (True, True)
     assert check(report, "compression") == (False, True)
     assert check(report, "session_tickets")[0] is True
+    assert check(report, "session_id_resumption")[0] is True
     assert report.chain is not None and report.chain.source == "TLS 1.2 Certificate"
     assert report.chain.certificates[0].key == "RSA 2048"
     names = weakness_names(report)

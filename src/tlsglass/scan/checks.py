@@ -37,6 +37,7 @@ __all__ = [
     "probe_grease",
     "probe_oversized_hello",
     "probe_oversized_record",
+    "probe_session_id",
     "probe_unknown_version",
 ]
 
@@ -154,6 +155,21 @@ async def probe_oversized_record(p: Prober, version: int) -> Check:
                   flight.describe(), ok if flight.server_hello is None else False)
 
 
+async def probe_session_id(p: Prober, version: int | None) -> Check:
+    """RFC 5246 §7.4.1.3: a server that caches sessions gives each one an ID. Asked without
+    the session_ticket extension, because a server issuing a ticket may send none."""
+    title = "Session IDs (resumption)"
+    if version is None:
+        return _check("session_id_resumption", title, None, "TLS 1.3 only", None)
+    flight = await p.send(replace(p.spec(version), session_ticket=False), "session ID")
+    sh = flight.server_hello
+    if sh is None:
+        return _check("session_id_resumption", title, None, flight.describe(), None)
+    n = len(sh.legacy_session_id_echo)
+    return _check("session_id_resumption", title, n > 0,
+                  f"{VERSION_NAMES[version]}: session ID of {n} bytes", None)
+
+
 def from_flight12(flight: Flight) -> list[Check]:
     """The pre-1.3 properties visible in one ServerHello and its flight."""
     sh = flight.server_hello
@@ -172,9 +188,6 @@ def from_flight12(flight: Flight) -> list[Check]:
                f"{v}: {'negotiated' if ems else 'not negotiated'}", ems),
         _check("secure_renegotiation", "Secure renegotiation (RFC 5746)", reneg,
                f"{v}: renegotiation_info {'answered' if reneg else 'missing'}", reneg),
-        _check("session_id_resumption", "Session IDs (resumption)",
-               bool(sh.legacy_session_id_echo),
-               f"{v}: session ID of {len(sh.legacy_session_id_echo)} bytes", None),
         _check("session_tickets", "Session tickets (RFC 5077)", ticket,
                f"{v}: session_ticket {'answered' if ticket else 'not answered'}", None),
         _check("ocsp_stapling_12", "OCSP stapling, TLS 1.2", stapled,

@@ -65,6 +65,7 @@ class HelloSpec:
     plain: bool = False  # no extensions at all (an SSL 3.0-style hello)
     record_size_limit: int | None = None
     pad_to: int = 0  # grow the hello to this many bytes with the padding extension
+    session_ticket: bool = True  # offer RFC 5077 tickets (servers then often skip session IDs)
     one_record: bool = False  # do not fragment, even past 2^14 bytes (record_overflow test)
 
 
@@ -103,8 +104,9 @@ def _extensions(spec: HelloSpec) -> tuple[Extension, ...]:
         out.append(ServerNameList(names=((0, spec.server_name.encode("idna")),)))
     out += [SupportedGroups(values=spec.groups), EcPointFormats(ec_point_format_list=(0,)),
             SignatureAlgorithms(values=spec.signature_schemes),
-            CertificateStatusRequest(), ExtendedMasterSecret(), SessionTicket(),
-            RenegotiationInfo()]
+            CertificateStatusRequest(), ExtendedMasterSecret(), RenegotiationInfo()]
+    if spec.session_ticket:
+        out.append(SessionTicket())
     if spec.alpn:
         out.append(ALPN(protocol_name_list=spec.alpn))
     if spec.record_size_limit is not None:

@@ -81,7 +81,7 @@ async def _phase2(p: Prober, accepted: list[int], trust: tlsglass.TrustStore
         checks.probe_fallback_scsv(p, accepted), checks.probe_compression(p, legacy),
         checks.probe_downgrade_sentinel(p, accepted), checks.probe_grease(p, best),
         checks.probe_unknown_version(p, best), checks.probe_oversized_hello(p, best),
-        checks.probe_oversized_record(p, best))
+        checks.probe_oversized_record(p, best), checks.probe_session_id(p, legacy))
     flight12 = p.send(p.spec(legacy), "extensions") if legacy else _nothing()
     facts = _handshake13(p, trust) if tls13 else _no_facts()
     schemes13 = _schemes13(p, trust) if tls13 else _no_schemes()
