@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from helpers import Pki
+from peers import free_port, need, run, wait_for_port
 from tlsglass import TrustStore
 from tlsglass.scan import Report, Target, scan
 
@@ -47,3 +50,14 @@ def check(report: Report, key: str) -> tuple[bool | None, bool | None]:
 
 def weakness_names(report: Report) -> set[str]:
     return {w.name for w in report.verdict.weaknesses}
+
+
+@contextmanager
+def s_server(tmp: Path, cert: Path, key: Path, *options: str) -> Iterator[int]:
+    need("openssl")
+    port = free_port()
+    args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(cert),
+            "-key", str(key), "-quiet", *options]
+    with run(args, tmp, "s_server") as server:
+        wait_for_port(port, server.proc)
+        yield port

@@ -6,30 +6,16 @@ which it still offers at security level 0.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from peers import free_port, need, run, wait_for_port
-from scan_helpers import Files, check, scan_port, suites_of, weakness_names
+from scan_helpers import Files, check, s_server, scan_port, suites_of, weakness_names
 from tlsglass import CipherSuite, NamedGroup, ProtocolVersion
 from tlsglass.scan import Report
 
 pytestmark = pytest.mark.interop
 _V = ProtocolVersion
-
-
-@contextmanager
-def s_server(tmp: Path, cert: Path, key: Path, *options: str) -> Iterator[int]:
-    need("openssl")
-    port = free_port()
-    args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(cert),
-            "-key", str(key), "-quiet", *options]
-    with run(args, tmp, "s_server") as server:
-        wait_for_port(port, server.proc)
-        yield port
 
 
 def _accepted(report: Report) -> set[int]:

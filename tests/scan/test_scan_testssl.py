@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_scan_openssl import s_server
 
 from peers import need
-from scan_helpers import Files, check, scan_port
+from scan_helpers import Files, check, s_server, scan_port
 from tlsglass.scan import Report
 
 pytestmark = [pytest.mark.slow, pytest.mark.interop]
