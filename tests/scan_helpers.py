@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
 
 from helpers import Pki
 from peers import free_port, need, run, wait_for_port
@@ -22,14 +27,31 @@ class Files:
     rsa_cert: Path
     rsa_key: Path
     trust: TrustStore
+    ocsp_response: Path  # a "good" OCSP response for the EC leaf, signed by the root
 
 
 def make_files(directory: Path) -> Files:
     pki = Pki()
     (directory / "ca.pem").write_bytes(pki.pem)
-    ec_cert, ec_key = pki.write(directory, pki.issue(days=80), "ec")
+    ec = pki.issue(days=80)
+    ec_cert, ec_key = pki.write(directory, ec, "ec")
     rsa_cert, rsa_key = pki.write(directory, pki.issue(kind="rsa2048", days=80), "rsa")
-    return Files(directory / "ca.pem", ec_cert, ec_key, rsa_cert, rsa_key, pki.trust)
+    ocsp_path = directory / "ocsp.der"
+    ocsp_path.write_bytes(_ocsp_good(pki, ec.cert))
+    return Files(directory / "ca.pem", ec_cert, ec_key, rsa_cert, rsa_key, pki.trust,
+                 ocsp_path)
+
+
+def _ocsp_good(pki: Pki, leaf: x509.Certificate) -> bytes:
+    """An RFC 6960 response saying `leaf` is good, for `openssl s_server -status_file`."""
+    now = datetime.datetime.now(datetime.UTC)
+    builder = ocsp.OCSPResponseBuilder().add_response(
+        cert=leaf, issuer=pki.cert, algorithm=hashes.SHA256(),
+        cert_status=ocsp.OCSPCertStatus.GOOD, this_update=now,
+        next_update=now + datetime.timedelta(days=1), revocation_time=None,
+        revocation_reason=None).responder_id(ocsp.OCSPResponderEncoding.HASH, pki.cert)
+    response = builder.sign(pki.key, hashes.SHA256())  # type: ignore[arg-type]
+    return response.public_bytes(serialization.Encoding.DER)
 
 
 def scan_port(port: int, trust: TrustStore, server_name: str | None = "localhost",

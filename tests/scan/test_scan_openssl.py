@@ -106,3 +106,26 @@ def test_downgrade_sentinel_and_fallback(files: Files, tmp_path: Path) -> None:
     assert check(report, "fallback_scsv") == (True, True)
     assert report.verdict.profile == "none"  # OpenSSL's defaults include CBC suites
     assert report.seconds < 10
+
+
+def test_stapling_early_data_and_alpn(files: Files, tmp_path: Path) -> None:
+    with s_server(tmp_path, files.ec_cert, files.ec_key, "-status_file",
+                  str(files.ocsp_response), "-early_data", "-max_early_data", "16384",
+                  "-alpn", "http/1.1") as port:
+        report = scan_port(port, files.trust)
+    assert check(report, "ocsp_stapling_12")[0] is True
+    assert check(report, "ocsp_stapling_13")[0] is True
+    assert check(report, "early_data_13")[0] is True
+    assert next(c for c in report.checks if c.key == "early_data_13").detail == \
+        "max_early_data_size 16384"
+    alpn = {c.key: c.detail for c in report.checks if c.key.startswith("alpn")}
+    assert alpn == {"alpn_12": "TLS 1.2: chose http/1.1", "alpn_13": "chose http/1.1"}
+
+
+def test_no_tickets(files: Files, tmp_path: Path) -> None:
+    with s_server(tmp_path, files.ec_cert, files.ec_key, "-no_ticket", "-num_tickets",
+                  "0") as port:
+        report = scan_port(port, files.trust)
+    assert check(report, "session_tickets")[0] is False
+    assert check(report, "psk_tickets_13")[0] is False
+    assert check(report, "session_id_resumption")[0] is True

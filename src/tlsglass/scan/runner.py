@@ -44,6 +44,7 @@ __all__ = ["scan"]
 
 _V = ProtocolVersion
 # The 1.3 schemes tlsglass can verify; each is tried alone in a handshake of its own.
+_ALPN = (b"h2", b"http/1.1")
 _SCHEMES13 = (SignatureScheme.ECDSA_SECP256R1_SHA256, SignatureScheme.ECDSA_SECP384R1_SHA384,
               SignatureScheme.RSA_PSS_RSAE_SHA256, SignatureScheme.RSA_PSS_RSAE_SHA384,
               SignatureScheme.RSA_PSS_RSAE_SHA512, SignatureScheme.RSA_PSS_PSS_SHA256,
@@ -82,7 +83,8 @@ async def _phase2(p: Prober, accepted: list[int], trust: tlsglass.TrustStore
         checks.probe_downgrade_sentinel(p, accepted), checks.probe_grease(p, best),
         checks.probe_unknown_version(p, best), checks.probe_oversized_hello(p, best),
         checks.probe_oversized_record(p, best), checks.probe_session_id(p, legacy))
-    flight12 = p.send(p.spec(legacy), "extensions") if legacy else _nothing()
+    flight12 = p.send(replace(p.spec(legacy), alpn=_ALPN), "extensions") if legacy \
+        else _nothing()
     facts = _handshake13(p, trust) if tls13 else _no_facts()
     schemes13 = _schemes13(p, trust) if tls13 else _no_schemes()
     (suites, groups, found, flight, facts13, s13) = await asyncio.gather(
