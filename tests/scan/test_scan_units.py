@@ -100,7 +100,7 @@ def _suites(version: int, *codes: int, kx: str = "ECDH X25519") -> SuitesFinding
 
 
 _CERT = CertificateFinding(
-    subject="CN=x", issuer="CN=root", not_before="", not_after="", days_left=60,
+    subject="CN=x", issuer="CN=root", not_before="", not_after="", days_left=60, lifetime_days=80,
     key="ECDSA P-256", key_type="ECDSA", key_bits=256, signature_algorithm="ECDSA with SHA-256",
     sans=("x",), ocsp_urls=(), crl_urls=(), sha256="", self_issued=False)
 _CHAIN = ChainFinding(certificates=(_CERT,), source="", order_ok=True, order_detail="",
@@ -164,3 +164,11 @@ def test_untrusted_chain_gets_t() -> None:
     verdict = judge(versions, [_suites(_V.TLS1_3, 0x1301)], [], chain, None)
     assert verdict.grade == "T"
     assert verdict.reasons[0] == "certificate not trusted: self-signed"
+
+
+def test_long_lived_certificate_misses_modern() -> None:
+    versions = [_finding(_V.TLS1_3, True)]
+    chain = replace(_CHAIN, certificates=(replace(_CERT, lifetime_days=200),))
+    verdict = judge(versions, [_suites(_V.TLS1_3, 0x1301)], [], chain, None)
+    assert verdict.profile == "intermediate"
+    assert "certificate valid for 200 days (at most 90)" in verdict.reasons[0]

@@ -82,6 +82,7 @@ def _certificate(cert: Certificate, now: datetime) -> CertificateFinding:
         subject=cert.subject, issuer=cert.issuer,
         not_before=cert.not_before.isoformat(), not_after=cert.not_after.isoformat(),
         days_left=(cert.not_after - now.astimezone(UTC)).days,
+        lifetime_days=(cert.not_after - cert.not_before).days,
         key=cert.key_description, key_type=key_type, key_bits=bits,
         signature_algorithm=cert.signature_algorithm,
         sans=(*cert.dns_names, *cert.ip_addresses), ocsp_urls=_ocsp_urls(cert.pyca),

@@ -83,6 +83,7 @@ class CertificateFinding:
     not_before: str
     not_after: str
     days_left: int
+    lifetime_days: int  # not_after - not_before
     key: str  # "RSA 2048", "ECDSA P-256", ...
     key_type: str
     key_bits: int

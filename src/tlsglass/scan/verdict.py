@@ -180,6 +180,9 @@ def _certificate_misses(profile: Profile, chain: ChainFinding) -> list[str]:
         out.append(f"{leaf.key_type} certificate (wants {wanted})")
     if leaf.key_type == "RSA" and profile.rsa_key_size and leaf.key_bits < profile.rsa_key_size:
         out.append(f"RSA key of {leaf.key_bits} bits")
+    if leaf.lifetime_days > profile.certificate_lifespan_days:
+        out.append(f"certificate valid for {leaf.lifetime_days} days "
+                   f"(at most {profile.certificate_lifespan_days})")
     return out
 
 
