@@ -24,6 +24,7 @@ from tlsglass.scan.findings import (
     SignaturesFinding,
     SuitesFinding,
     Verdict,
+    VersionFinding,
 )
 from tlsglass.scan.handshake13 import Tls13Facts, handshake13
 from tlsglass.scan.probes import (
@@ -144,13 +145,15 @@ def _chain(target: Target, trust: tlsglass.TrustStore, facts: Tls13Facts,
 
 
 def _report(target: Target, started: datetime, clock: float, p: Prober, *,
-            verdict: Verdict, **findings: object) -> Report:
-    base = Report(host=target.host, port=target.port, server_name=target.server_name,
-                  started=started.isoformat(timespec="seconds"), seconds=0.0, probes=0,
-                  reachable=True, error=None, versions=(), suites=(), groups=None,
-                  signatures=None, checks=(), chain=None, verdict=verdict)
-    report = replace(base, **findings)  # type: ignore[arg-type]
+            verdict: Verdict, versions: tuple[VersionFinding, ...],
+            suites: tuple[SuitesFinding, ...] = (), groups: GroupsFinding | None = None,
+            signatures: SignaturesFinding | None = None, checks: tuple[Check, ...] = (),
+            chain: ChainFinding | None = None, error: str | None = None) -> Report:
     reachable = any(not v.answer.startswith(("connection failed", "not TLS"))
-                    for v in report.versions)
-    return replace(report, seconds=round(time.monotonic() - clock, 3), probes=p.sent,
-                   reachable=reachable)
+                    for v in versions)
+    return Report(host=target.host, port=target.port, server_name=target.server_name,
+                  started=started.isoformat(timespec="seconds"),
+                  seconds=round(time.monotonic() - clock, 3), probes=p.sent,
+                  reachable=reachable, error=error, versions=versions, suites=suites,
+                  groups=groups, signatures=signatures, checks=checks, chain=chain,
+                  verdict=verdict)

@@ -149,10 +149,11 @@ class _Framer:
         self.messages.append((msg_type, body))
         self.done = msg_type == HandshakeType.SERVER_HELLO_DONE
 
-    def flight(self, **extra: object) -> Flight:
+    def flight(self, *, closed: bool = False, timed_out: bool = False,
+               malformed: str | None = None) -> Flight:
         return Flight(server_hello=self.server_hello, messages=tuple(self.messages),
-                      alert=self.alert, record_versions=tuple(self.versions),
-                      **extra)  # type: ignore[arg-type]
+                      alert=self.alert, record_versions=tuple(self.versions), closed=closed,
+                      timed_out=timed_out, malformed=malformed)
 
 
 def _check_header(header: RecordHeader) -> None:
