@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import Pki
 from scan_helpers import Files, check, s_server, scan_port, suites_of, weakness_names
 from tlsglass import CipherSuite, NamedGroup, ProtocolVersion
 from tlsglass.scan import Report
@@ -129,3 +130,20 @@ def test_no_tickets(files: Files, tmp_path: Path) -> None:
     assert check(report, "session_tickets")[0] is False
     assert check(report, "psk_tickets_13")[0] is False
     assert check(report, "session_id_resumption")[0] is True
+
+
+def test_chain_order_and_extra_root(files: Files, tmp_path: Path) -> None:
+    stranger = tmp_path / "stranger.pem"
+    stranger.write_bytes(Pki("someone else's root").pem)
+    with s_server(tmp_path, files.ec_cert, files.ec_key, "-cert_chain", str(stranger),
+                  "-no_tls1_2") as port:
+        wrong = scan_port(port, files.trust)
+    with s_server(tmp_path, files.ec_cert, files.ec_key, "-cert_chain", str(files.ca),
+                  "-no_tls1_2") as port:
+        with_root = scan_port(port, files.trust)
+    assert wrong.chain is not None and not wrong.chain.order_ok
+    assert "did not issue certificate 1" in wrong.chain.order_detail
+    assert "Chain out of order" in weakness_names(wrong)
+    assert with_root.chain is not None and with_root.chain.order_ok and with_root.chain.trusted
+    assert with_root.chain.trust_detail.endswith("(the server also sent the root)")
+    assert len(with_root.chain.certificates) == 2

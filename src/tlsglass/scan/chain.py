@@ -42,7 +42,9 @@ def _order(chain: Sequence[Certificate]) -> tuple[bool, str]:
         if chain[i].pyca.issuer != chain[i + 1].pyca.subject:
             return False, (f"certificate {i + 2} ('{chain[i + 1].subject}') did not issue "
                            f"certificate {i + 1} ('{chain[i].subject}')")
-    return True, f"{len(chain)} certificate(s), each issued by the next"
+    if len(chain) == 1:
+        return True, "1 certificate (no intermediates sent)"
+    return True, f"{len(chain)} certificates, each issued by the next"
 
 
 def _trust(chain: Sequence[Certificate], trust: TrustStore, now: datetime) -> tuple[bool, str]:

@@ -47,8 +47,8 @@ def judge(versions: Sequence[VersionFinding], suites: Sequence[SuitesFinding],
     for w in weaknesses:
         grade = max(grade, _CAP[w.severity], key=_ORDER.index)
     reasons = [f"{w.name}: {w.detail}" for w in weaknesses] + profile_reasons
-    if chain is not None and not chain.trusted and grade != "F":
-        grade = "T"
+    if chain is not None and not chain.trusted:
+        grade = "F" if grade == "F" else "T"
         reasons.insert(0, f"certificate not trusted: {chain.trust_detail}")
     if not accepted:
         grade, reasons = "F", ["no TLS version was accepted", *reasons]
