@@ -8,7 +8,8 @@ plaintext answer only (transport.py), so none completes an insecure handshake.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Final
@@ -78,19 +79,17 @@ class Prober:
                          plain=version == _V.SSL3_0)
 
     async def send(self, spec: HelloSpec, label: str) -> Flight:
+        async with self.slot(label):
+            return await exchange(self.target, build_hello(spec))
+
+    @asynccontextmanager
+    async def slot(self, label: str) -> AsyncIterator[None]:
+        """One connection's turn under the bound (whole handshakes use it directly)."""
         async with self._gate:
-            flight = await exchange(self.target, build_hello(spec))
+            yield
             self.sent += 1
             if self._progress is not None:
                 self._progress(self.sent, label)
-            return flight
-
-    async def gated(self, label: str) -> asyncio.Semaphore:
-        """The bound itself, for probes that run a whole handshake (handshake13.py)."""
-        self.sent += 1
-        if self._progress is not None:
-            self._progress(self.sent, label)
-        return self._gate
 
 
 def server_key_exchange(flight: Flight, code: int) -> ServerKeyExchangeEcdhe | \

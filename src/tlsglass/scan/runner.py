@@ -98,13 +98,13 @@ async def _phase2(p: Prober, accepted: list[int], trust: tlsglass.TrustStore
 
 
 async def _handshake13(p: Prober, trust: tlsglass.TrustStore) -> Tls13Facts:
-    async with await p.gated("TLS 1.3 handshake"):
+    async with p.slot("TLS 1.3 handshake"):
         return await handshake13(p.target, trust)
 
 
 async def _schemes13(p: Prober, trust: tlsglass.TrustStore) -> tuple[int, ...]:
     async def one(scheme: SignatureScheme) -> bool:
-        async with await p.gated("TLS 1.3 signature schemes"):
+        async with p.slot("TLS 1.3 signature schemes"):
             facts = await handshake13(p.target, trust, (scheme,), tickets=False)
         return facts.error is None and facts.signature_scheme == scheme
     results = await asyncio.gather(*(one(s) for s in _SCHEMES13))
