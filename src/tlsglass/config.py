@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
-from tlsglass.crypto.kx import SUPPORTED_GROUPS, KeyPairFactory, generate_key_pair
+from tlsglass.crypto.kx import FFDHE_PRIMES, SUPPORTED_GROUPS, KeyPairFactory, generate_key_pair
 from tlsglass.crypto.sign import (
     PrivateKey,
     load_private_key_file,
@@ -23,11 +23,26 @@ from tlsglass.crypto.sign import (
     public_keys_equal,
     schemes_for_key,
 )
-from tlsglass.crypto.suites import TLS13_SUITES
-from tlsglass.enums import CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme
+from tlsglass.crypto.suites import TLS12_SUITES, TLS13_SUITES
+from tlsglass.enums import (
+    CipherSuite,
+    NamedGroup,
+    ProtocolVersion,
+    PskKeyExchangeMode,
+    SignatureScheme,
+)
 from tlsglass.errors import ConfigError
 from tlsglass.observe import TraceSink
 from tlsglass.record import PaddingPolicy
+from tlsglass.session import (
+    ClientTicketStore,
+    ExternalPsk,
+    InMemoryReplayStore,
+    ReplayStore,
+    RotatingTicketKeys,
+    SessionCache,
+    TicketKeySource,
+)
 from tlsglass.wire.handshake import ClientHello
 from tlsglass.x509 import Certificate, TrustStore, VerifiedChain, load_certificate_file
 
@@ -36,6 +51,8 @@ __all__ = [
     "DEFAULT_GROUPS",
     "DEFAULT_KEY_SHARE_GROUPS",
     "DEFAULT_SIGNATURE_SCHEMES",
+    "DEFAULT_TLS12_CIPHER_SUITES",
+    "TLS12_EXTRA_SIGNATURE_SCHEMES",
     "CertificateSelector",
     "CertificateVerifier",
     "CertifiedKey",
@@ -48,6 +65,15 @@ DEFAULT_CIPHER_SUITES: Final = (
     CipherSuite.TLS_AES_128_GCM_SHA256,
     CipherSuite.TLS_AES_256_GCM_SHA384,
     CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+)
+# TLS 1.2 (RFC 5289, RFC 7905): forward-secret ECDHE with AEADs only; no CBC, RC4, 3DES.
+DEFAULT_TLS12_CIPHER_SUITES: Final = (
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 )
 DEFAULT_GROUPS: Final = (
     NamedGroup.X25519MLKEM768,
@@ -78,11 +104,19 @@ DEFAULT_CERT_SIGNATURE_SCHEMES: Final = (
     SignatureScheme.RSA_PKCS1_SHA512,
     SignatureScheme.ECDSA_SECP521R1_SHA512,
 )
+# RFC 5246 §7.4.1.4.1: TLS 1.2 peers may still sign with PKCS#1 v1.5 (never in 1.3).
+TLS12_EXTRA_SIGNATURE_SCHEMES: Final = (
+    SignatureScheme.RSA_PKCS1_SHA256,
+    SignatureScheme.RSA_PKCS1_SHA384,
+    SignatureScheme.RSA_PKCS1_SHA512,
+)
 _TLS13_FORBIDDEN_SCHEMES: Final = frozenset({
     SignatureScheme.RSA_PKCS1_SHA1, SignatureScheme.ECDSA_SHA1, SignatureScheme.RSA_PKCS1_SHA256,
     SignatureScheme.RSA_PKCS1_SHA384, SignatureScheme.RSA_PKCS1_SHA512,
 })
 _KNOWN_VERSIONS: Final = (ProtocolVersion.TLS1_2, ProtocolVersion.TLS1_3)
+# §4.2.9: psk_dhe_ke keeps forward secrecy; psk_ke (no (EC)DHE) must be asked for.
+DEFAULT_PSK_MODES: Final = (PskKeyExchangeMode.PSK_DHE_KE,)
 
 
 class KeyLog(Protocol):
@@ -134,6 +168,23 @@ class CertificateSelector(Protocol):
                  signature_schemes: Sequence[int]) -> CertifiedKey | None: ...
 
 
+def _validate_tls12_suites(versions: tuple[ProtocolVersion, ProtocolVersion],
+                           suites: Sequence[int], groups: Sequence[int],
+                           allow_rsa_key_transport: bool) -> None:
+    for suite in suites:
+        info = TLS12_SUITES.get(suite)  # type: ignore[call-overload]
+        if info is None:
+            raise ConfigError(f"TLS 1.2 cipher suite {suite!r} is not supported")
+        if info.key_exchange == "RSA" and not allow_rsa_key_transport:
+            raise ConfigError(f"{info.suite.name} has no forward secrecy; enable it only with "
+                              "allow_rsa_key_transport=True")
+        if info.key_exchange == "DHE_RSA" and not any(g in FFDHE_PRIMES for g in groups):
+            raise ConfigError(f"{info.suite.name} needs an RFC 7919 group (FFDHE2048...) "
+                              "among the groups")
+    if versions == (ProtocolVersion.TLS1_2, ProtocolVersion.TLS1_2) and not suites:
+        raise ConfigError("TLS 1.2 only, but no TLS 1.2 cipher suites enabled")
+
+
 def _validate_common(versions: tuple[ProtocolVersion, ProtocolVersion],
                      suites: Sequence[int], groups: Sequence[int],
                      schemes: Sequence[int], alpn: Sequence[str],
@@ -166,6 +217,14 @@ def _validate_common(versions: tuple[ProtocolVersion, ProtocolVersion],
         raise ConfigError("record_size_limit must be between 64 and 16385 (RFC 8449 §4)")
 
 
+def _validate_psk_modes(modes: Sequence[int]) -> None:
+    if not modes or len(set(modes)) != len(modes):
+        raise ConfigError("psk_key_exchange_modes needs at least one mode, each once")
+    for mode in modes:
+        if mode not in (PskKeyExchangeMode.PSK_KE, PskKeyExchangeMode.PSK_DHE_KE):
+            raise ConfigError(f"unknown PSK key exchange mode {mode!r}")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _TLSConfig:
     """What clients and servers both configure: preferences, limits, hooks, clock, entropy."""
@@ -174,6 +233,13 @@ class _TLSConfig:
     minimum_version: ProtocolVersion = ProtocolVersion.TLS1_2
     maximum_version: ProtocolVersion = ProtocolVersion.TLS1_3
     cipher_suites: tuple[CipherSuite, ...] = DEFAULT_CIPHER_SUITES
+    # TLS 1.2's suites, kept apart as OpenSSL keeps its cipher list from its ciphersuites.
+    tls12_cipher_suites: tuple[CipherSuite, ...] = DEFAULT_TLS12_CIPHER_SUITES
+    # RFC 7627 §5.2/§5.3: refuse a TLS 1.2 peer without extended_master_secret.
+    require_extended_master_secret: bool = True
+    # TLS_RSA_WITH_* suites (no forward secrecy) are refused unless this is set; the
+    # server side then applies the RFC 5246 §7.4.7.1 countermeasure.
+    allow_rsa_key_transport: bool = False
     groups: tuple[NamedGroup, ...] = DEFAULT_GROUPS
     signature_schemes: tuple[SignatureScheme, ...] = DEFAULT_SIGNATURE_SCHEMES
     record_size_limit: int | None = None
@@ -190,6 +256,9 @@ class _TLSConfig:
         _validate_common((self.minimum_version, self.maximum_version), self.cipher_suites,
                          self.groups, self.signature_schemes, self.alpn_protocols,
                          self.record_size_limit)
+        _validate_tls12_suites((self.minimum_version, self.maximum_version),
+                               self.tls12_cipher_suites, self.groups,
+                               self.allow_rsa_key_transport)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -206,9 +275,18 @@ class ClientConfig(_TLSConfig):
     grease: bool = False
     middlebox_compatibility: bool = True
     hello_hook: Callable[[ClientHello], ClientHello] | None = None
+    # Resumption (RFC 8446 §2.2): tickets are kept here, keyed by server name, and
+    # offered once each. None: tickets are not kept.
+    ticket_store: ClientTicketStore | None = field(default=None, repr=False)
+    psk_key_exchange_modes: tuple[PskKeyExchangeMode, ...] = DEFAULT_PSK_MODES
+    # An out-of-band PSK (§2.2): with one, the server proves itself by knowing it.
+    external_psk: ExternalPsk | None = field(default=None, repr=False)
+    # 0-RTT (§2.3): offer early data when a ticket allows it (Connection.send_early_data).
+    enable_early_data: bool = False
 
     def __post_init__(self) -> None:
         _TLSConfig.__post_init__(self)
+        _validate_psk_modes(self.psk_key_exchange_modes)
         if self.key_share_groups is None:
             shares = tuple(g for g in DEFAULT_KEY_SHARE_GROUPS if g in self.groups)
             object.__setattr__(self, "key_share_groups", shares or self.groups[:1])
@@ -219,7 +297,7 @@ class ClientConfig(_TLSConfig):
         if self.server_name is not None and not self.server_name:
             raise ConfigError("server_name must not be empty")
         if self.server_name is None and not self.insecure_skip_verification \
-                and self.verifier is None:
+                and self.verifier is None and self.external_psk is None:
             raise ConfigError("server_name is needed to verify the server's certificate; "
                               "give one, or set insecure_skip_verification=True")
 
@@ -243,11 +321,35 @@ class ServerConfig(_TLSConfig):
     # roots that client chains must lead to.
     client_auth: str = "none"
     client_trust: TrustStore | None = field(default=None, repr=False)
+    # Resumption (§4.6.1): how many tickets each connection gets, and for how long.
+    tickets_per_connection: int = 2
+    ticket_lifetime: int = 7200
+    ticket_keys: TicketKeySource = field(default_factory=RotatingTicketKeys, repr=False)
+    psk_key_exchange_modes: tuple[PskKeyExchangeMode, ...] = DEFAULT_PSK_MODES
+    # §8.1: record each ticket when used, so it resumes one connection only.
+    single_use_tickets: bool = False
+    # 0-RTT (§4.2.10): how much early data a ticket allows; 0 turns 0-RTT off.
+    max_early_data_size: int = 0
+    replay_store: ReplayStore = field(default_factory=InMemoryReplayStore, repr=False)
+    external_psks: tuple[ExternalPsk, ...] = field(default=(), repr=False)
+    # TLS 1.2 session IDs (RFC 5246 §7.4.1.2); None: no session-ID resumption.
+    session_cache: SessionCache | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         _TLSConfig.__post_init__(self)
-        if not self.certificates and self.certificate_selector is None:
-            raise ConfigError("a server needs at least one certificate (or a selector)")
+        _validate_psk_modes(self.psk_key_exchange_modes)
+        if not self.certificates and self.certificate_selector is None \
+                and not self.external_psks:
+            raise ConfigError("a server needs at least one certificate (or a selector, "
+                              "or external PSKs)")
+        if not 0 <= self.tickets_per_connection <= 16:
+            raise ConfigError("tickets_per_connection must be between 0 and 16")
+        if not 0 < self.ticket_lifetime <= 604800:
+            raise ConfigError("ticket_lifetime must be 1 to 604800 seconds (§4.6.1)")
+        if not 0 <= self.max_early_data_size < 1 << 32:
+            raise ConfigError("max_early_data_size must fit in 32 bits")
+        if len({p.identity for p in self.external_psks}) != len(self.external_psks):
+            raise ConfigError("two external PSKs share an identity")
         if self.client_auth not in ("none", "optional", "required"):
             raise ConfigError("client_auth must be 'none', 'optional' or 'required'")
         if self.client_auth != "none" and self.client_trust is None:

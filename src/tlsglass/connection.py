@@ -42,8 +42,10 @@ from tlsglass.events import (
 from tlsglass.handshake.base import Negotiated, State, dispatch
 from tlsglass.handshake.client import start_client
 from tlsglass.handshake.client13 import WaitSH
+from tlsglass.handshake.connected12 import Connected12
 from tlsglass.handshake.connected13 import Connected
 from tlsglass.handshake.server13 import Start
+from tlsglass.keyschedule import KeyBlock12
 from tlsglass.observe import (
     AlertTrace,
     KeyInstalled,
@@ -52,7 +54,7 @@ from tlsglass.observe import (
     StateChange,
     TraceRecord,
 )
-from tlsglass.record import RecordLayer, RecordProtection
+from tlsglass.record import RecordLayer, RecordProtection, RecordProtection12
 from tlsglass.transcript import Transcript
 from tlsglass.wire.alert import CHANGE_CIPHER_SPEC_BODY
 from tlsglass.wire.handshake import HANDSHAKE_HEADER_LEN, HandshakeMessage, encode_handshake
@@ -91,6 +93,7 @@ class Connection:
         self._facts = Negotiated()
         self._peer_closed = False
         self._local_closed = False
+        self._early_sent = 0
         self._state: State = Start(config=config) if isinstance(config, ServerConfig) \
             else _Idle()
 
@@ -152,6 +155,27 @@ class Connection:
         if write is not None and write.seq >= write.limit:
             self.key_update(request_peer=False)  # §5.5: before the AEAD's usage limit
 
+    @property
+    def early_data_limit(self) -> int:
+        """Client: how many more bytes of 0-RTT data may be sent now (0: none)."""
+        state = self._state
+        if not isinstance(state, WaitSH) or self._records.write is None:
+            return 0
+        return max(0, state.early_data_limit - self._early_sent)
+
+    def send_early_data(self, data: bytes) -> None:
+        """Client: send 0-RTT data after start_handshake (RFC 8446 §2.3). It may be
+        replayed by an attacker, and the server may reject it (EarlyDataRejected)."""
+        if len(data) > self.early_data_limit:
+            raise LocalProtocolError(
+                "0-RTT not possible: it needs a ticket that allows it, "
+                "ClientConfig(enable_early_data=True), and no answer from the server yet"
+                if not self.early_data_limit else
+                f"only {self.early_data_limit} more bytes of early data are allowed")
+        self._early_sent += len(data)
+        if data:
+            self._out.append(self._records.protect(_APPLICATION_DATA, bytes(data)))
+
     def key_update(self, request_peer: bool = True) -> None:
         """§4.6.3: update our write key; with request_peer, ask the peer to update too."""
         state = self._state
@@ -167,14 +191,23 @@ class Connection:
         self._local_closed = True
         self._send_alert(AlertLevel.WARNING, AlertDescription.CLOSE_NOTIFY)
 
-    def export_keying_material(self, label: bytes | str, context: bytes = b"",
+    def export_keying_material(self, label: bytes | str, context: bytes | None = None,
                                length: int = 32) -> bytes:
-        """§7.5 TLS-Exporter (RFC 5705 style); available once the handshake is complete."""
+        """§7.5 TLS-Exporter (RFC 5705 in TLS 1.2); available once the handshake is complete.
+
+        In TLS 1.2 no context (None) and an empty one give different keys (RFC 5705 §4);
+        in TLS 1.3 they are the same.
+        """
         state = self._state
+        raw_label = label.encode() if isinstance(label, str) else label
+        if isinstance(state, Connected12):
+            try:
+                return state.export(raw_label, context, length)
+            except ValueError as exc:
+                raise LocalProtocolError(str(exc)) from None
         if not isinstance(state, Connected):
             raise LocalProtocolError("keying material can be exported after the handshake")
-        raw_label = label.encode() if isinstance(label, str) else label
-        return state.export(raw_label, context, length)
+        return state.export(raw_label, context or b"", length)
 
     # -- read-only facts -----------------------------------------------------
 
@@ -194,7 +227,7 @@ class Connection:
 
     @property
     def handshake_complete(self) -> bool:
-        return isinstance(self._state, Connected)
+        return isinstance(self._state, Connected | Connected12)
 
     @property
     def version(self) -> int | None:
@@ -223,6 +256,11 @@ class Connection:
     @property
     def signature_scheme(self) -> int | None:
         return self._facts.signature_scheme
+
+    @property
+    def resumed(self) -> bool:
+        """Whether the handshake used a PSK (a ticket, or an external PSK) (§2.2)."""
+        return self._facts.resumed
 
     # -- processing ----------------------------------------------------------
 
@@ -288,6 +326,9 @@ class Connection:
             # §5.1: handshake messages must not be interleaved with other record types.
             raise UnexpectedMessage("a record interrupted a fragmented handshake message")
         if content_type == _APPLICATION_DATA:
+            if self._state.receives_early_data:
+                self._set_state(self._state.receive_early_data(content, self))
+                return
             if not self._state.can_receive_application_data:
                 raise UnexpectedMessage(f"application data in {self._state.name}")
             self._events.append(ApplicationData(data=content))
@@ -300,8 +341,14 @@ class Connection:
             self._receive_change_cipher_spec(content)
 
     def _receive_change_cipher_spec(self, content: bytes) -> None:
-        # §5 / App. D.4: one dummy 0x01 record may arrive between the hellos and Finished.
         state = self._state
+        if state.tls12:
+            # RFC 5246 §7.1: the real thing; the state says whether it may come now.
+            if content != CHANGE_CIPHER_SPEC_BODY:
+                raise DecodeError("ChangeCipherSpec body is not the single byte 1")
+            self._set_state(state.change_cipher_spec(self))
+            return
+        # §5 / App. D.4: one dummy 0x01 record may arrive between the hellos and Finished.
         allowed = not isinstance(state, _Idle | _Error | Connected) and not (
             isinstance(state, Start) and state.retry is None)
         if not allowed or content != CHANGE_CIPHER_SPEC_BODY:
@@ -335,7 +382,10 @@ class Connection:
         if description == AlertDescription.CLOSE_NOTIFY:
             self._peer_closed = True
             self._events.append(ConnectionClosed())
-        elif description == AlertDescription.USER_CANCELED:
+        elif description == AlertDescription.USER_CANCELED or (
+                # RFC 5246 §7.2.2: a TLS 1.2 peer refuses renegotiation with a warning.
+                description == AlertDescription.NO_RENEGOTIATION
+                and level == AlertLevel.WARNING and self._state.tls12):
             self._events.append(AlertReceived(level=level, description=description))
         else:
             self._state = _Error()
@@ -351,9 +401,9 @@ class Connection:
 
     # -- Output: what states may do --------------------------------------------
 
-    def send(self, msg: HandshakeMessage) -> bytes:
+    def send(self, msg: HandshakeMessage, transcript: bool = True) -> bytes:
         raw = encode_handshake(msg)
-        if self._state.in_transcript:
+        if transcript and self._state.in_transcript:
             self.transcript.add(raw)
         if self.tracing:
             self.trace(MessageTrace(role=self.role, direction="out", message=msg, raw=raw))
@@ -380,9 +430,35 @@ class Connection:
             self.trace(KeyInstalled(role=self.role, direction="write", label=secret.label,
                                     epoch=epoch))
 
+    def install_read_key12(self, suite: SuiteInfo, keys: KeyBlock12) -> None:
+        client = self.role == "client"
+        key = keys.server_write_key if client else keys.client_write_key
+        self._records.read = RecordProtection12(
+            suite, key, keys.server_write_iv if client else keys.client_write_iv)
+        if self.tracing:
+            self.trace(KeyInstalled(role=self.role, direction="read", label=key.label,
+                                    epoch="tls12"))
+
+    def install_write_key12(self, suite: SuiteInfo, keys: KeyBlock12) -> None:
+        self.send_change_cipher_spec()
+        client = self.role == "client"
+        key = keys.client_write_key if client else keys.server_write_key
+        self._records.write = RecordProtection12(
+            suite, key, keys.client_write_iv if client else keys.server_write_iv)
+        if self.tracing:
+            self.trace(KeyInstalled(role=self.role, direction="write", label=key.label,
+                                    epoch="tls12"))
+
+    def send_warning_alert(self, description: int) -> None:
+        self._send_alert(AlertLevel.WARNING, description)
+
     def set_peer_record_size_limit(self, limit: int) -> None:
         # RFC 8449 §4: in TLS 1.3 the limit counts the content type byte too.
         self._records.max_fragment_out = min(1 << 14, limit - 1)
+
+    def end_early_data(self) -> None:
+        self._flush_handshake()
+        self._records.write = None
 
     def skip_rejected_early_data(self, budget: int) -> None:
         self._records.early_data_skip = budget

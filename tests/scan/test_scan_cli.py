@@ -34,19 +34,29 @@ def test_scan_tlsglass_serve_json(files: Files, tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert report["schema_version"] == 1
     accepted = [v["name"] for v in report["versions"] if v["accepted"]]
-    assert accepted == ["TLS 1.3"]  # tlsglass serve speaks TLS 1.3 only (for now)
-    assert [s["name"] for s in report["suites"][0]["suites"]] == [
+    assert accepted == ["TLS 1.2", "TLS 1.3"]
+    tls13, tls12 = report["suites"]
+    assert [s["name"] for s in tls13["suites"]] == [
         "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"]
+    # An ECDSA certificate: only the ECDHE_ECDSA AEAD suites, in tlsglass's own order.
+    assert [s["name"] for s in tls12["suites"]] == [
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"]
+    assert tls12["server_order"] is True
     # tlsglass offers the hybrid post-quantum group, and answers a missing share with HRR.
     assert "X25519MLKEM768" in report["groups"]["names"]
     assert report["groups"]["hello_retry_request"].startswith("sends HelloRetryRequest for ")
     checks = {c["key"]: c for c in report["checks"]}
-    assert checks["grease"]["ok"] is True
-    assert checks["oversized_record"]["ok"] is True
+    for key in ("grease", "oversized_record", "fallback_scsv", "downgrade_sentinel",
+                "extended_master_secret", "secure_renegotiation"):
+        assert checks[key]["ok"] is True, key
+    assert checks["psk_tickets_13"]["supported"] is True
+    assert checks["psk_resumption_13"]["supported"] is True
+    assert checks["record_size_limit_13"]["detail"] == "16385"
     assert report["chain"]["trusted"] is True
     assert report["chain"]["certificates"][0]["key"] == "ECDSA P-256"
-    assert report["verdict"]["profile"] == "modern"
-    assert report["verdict"]["grade"] == "A+"
+    assert report["verdict"]["profile"] == "intermediate"
+    assert report["verdict"]["grade"] == "A"
     assert report["verdict"]["weaknesses"] == []
     assert "[   1] version" in result.stderr  # progress, one line per probe when piped
 
@@ -63,6 +73,7 @@ def test_scan_text_output_is_plain_when_piped(files: Files, tmp_path: Path) -> N
     assert plain.returncode == 0, plain.stderr
     assert "\x1b[" not in plain.stdout
     assert "TLS 1.3  accepted" in plain.stdout
+    assert "TLS 1.0  refused (alert protocol_version)" in plain.stdout
     assert "Verdict: grade A" in plain.stdout
     assert plain.stderr == ""
     assert "\x1b[32maccepted\x1b[0m" in coloured.stdout

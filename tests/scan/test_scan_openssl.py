@@ -40,6 +40,7 @@ def test_tls13_only(files: Files, tmp_path: Path) -> None:
     assert "ECDSA_SECP256R1_SHA256" in report.signatures.names
     assert check(report, "alpn_13") == (True, None)
     assert check(report, "psk_tickets_13")[0] is True
+    assert check(report, "psk_resumption_13")[0] is True
     assert check(report, "early_data_13")[0] is False
     assert check(report, "grease") == (True, True)
     assert check(report, "unknown_version") == (True, True)
@@ -129,6 +130,7 @@ def test_no_tickets(files: Files, tmp_path: Path) -> None:
         report = scan_port(port, files.trust)
     assert check(report, "session_tickets")[0] is False
     assert check(report, "psk_tickets_13")[0] is False
+    assert check(report, "psk_resumption_13")[0] is None
     assert check(report, "session_id_resumption")[0] is True
 
 

@@ -1,8 +1,4 @@
-"""Convention 4 for wire/legacy.py (the pre-1.3 plaintext messages the scanner reads).
-
-Strategies live here rather than in tests/strategies.py until the TLS 1.2 branch's
-codecs are reconciled with these.
-"""
+"""Convention 4 for wire/legacy.py (CertificateStatus and status_request, RFC 6066 §8)."""
 
 from __future__ import annotations
 
@@ -13,39 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from strategies import mutations, opaque, uint
+from strategies import mutations, opaque
 from tlsglass.errors import DecodeError
 from tlsglass.wire.buffer import Reader, Writer
-from tlsglass.wire.legacy import (
-    Certificate12,
-    CertificateStatus,
-    CertificateStatusRequest,
-    DigitallySigned,
-    ServerHelloDone,
-    ServerKeyExchangeDhe,
-    ServerKeyExchangeEcdhe,
-)
+from tlsglass.wire.legacy import CertificateStatus, CertificateStatusRequest
 
 _STRATEGIES: Final[dict[str, st.SearchStrategy[Any]]] = {
-    "Certificate12": st.builds(Certificate12, certificate_list=st.lists(
-        opaque(1, 1 << 24), max_size=4).map(tuple)),
-    "ServerKeyExchangeEcdhe": st.builds(ServerKeyExchangeEcdhe, named_curve=uint(2),
-                                        public=opaque(1, 255), signed_params=opaque(0, 60)),
-    "ServerKeyExchangeDhe": st.builds(ServerKeyExchangeDhe, dh_p=opaque(1, 300, 300),
-                                      dh_g=opaque(1, 4), dh_ys=opaque(1, 60),
-                                      signed_params=opaque(0, 60)),
-    "DigitallySigned": st.builds(DigitallySigned, algorithm=uint(2), signature=opaque(0, 80)),
     "CertificateStatus": st.builds(CertificateStatus, response=opaque(1, 1 << 24)),
-    "ServerHelloDone": st.just(ServerHelloDone()),
 }
 
 _DECODERS: Final[dict[str, Callable[[Reader], Any]]] = {
-    "Certificate12": Certificate12.decode,
-    "ServerKeyExchangeEcdhe": ServerKeyExchangeEcdhe.decode,
-    "ServerKeyExchangeDhe": ServerKeyExchangeDhe.decode,
-    "DigitallySigned": DigitallySigned.decode,
     "CertificateStatus": CertificateStatus.decode,
-    "ServerHelloDone": ServerHelloDone.decode,
 }
 
 
@@ -91,16 +65,6 @@ def test_status_request_round_trip(value: CertificateStatusRequest) -> None:
     r = Reader(w.getvalue())
     assert CertificateStatusRequest.decode_body(r) == value
     assert r.at_end()
-
-
-def test_dhe_prime_bits_counts_significant_bits() -> None:
-    ske = ServerKeyExchangeDhe(dh_p=b"\x00\x80" + bytes(127), dh_g=b"\x02", dh_ys=b"\x01")
-    assert ske.prime_bits == 1024
-
-
-def test_explicit_curves_are_refused() -> None:
-    with pytest.raises(DecodeError, match="not named_curve"):
-        _decode("ServerKeyExchangeEcdhe", b"\x01\x00\x17\x01\x04")
 
 
 def test_status_type_other_than_ocsp_is_refused() -> None:

@@ -26,25 +26,29 @@ from tlsglass.enums import (
     HandshakeType,
     NamedGroup,
     ProtocolVersion,
+    PskKeyExchangeMode,
     SignatureScheme,
     describe,
 )
 from tlsglass.errors import (
     DecodeError,
     DecryptError,
+    HandshakeFailure,
     IllegalParameter,
     MissingExtension,
-    ProtocolVersionError,
     UnexpectedMessage,
     UnsupportedExtension,
 )
-from tlsglass.events import HandshakeComplete
+from tlsglass.events import EarlyDataRejected, HandshakeComplete
 from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
 from tlsglass.handshake.client import ClientHelloSent
+from tlsglass.handshake.client12 import server_hello12
 from tlsglass.handshake.connected13 import ClientConnected, certificate_verify_content
+from tlsglass.handshake.early13 import early_data_answer
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.negotiate import names, select_signature_scheme
-from tlsglass.keyschedule import finished_verify_data, verify_finished
+from tlsglass.handshake.psk13 import OfferedPsk, TicketContext, offer_psk
+from tlsglass.keyschedule import EarlySecret, finished_verify_data, verify_finished
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
     ALPN,
@@ -54,18 +58,18 @@ from tlsglass.wire.extensions import (
     KeyShareEntry,
     KeyShareHelloRetryRequest,
     KeyShareServerHello,
+    PreSharedKeyServerHello,
     RecordSizeLimit,
     SignatureAlgorithms,
     SupportedVersionsServerHello,
 )
 from tlsglass.wire.handshake import (
-    TLS11_DOWNGRADE_SENTINEL,
-    TLS12_DOWNGRADE_SENTINEL,
     Certificate,
     CertificateEntry,
     CertificateRequest,
     CertificateVerify,
     EncryptedExtensions,
+    EndOfEarlyData,
     Finished,
     HandshakeMessage,
     ServerHello,
@@ -93,8 +97,21 @@ class WaitSH(State):
     retry: ServerHello | None = None
     ccs_sent: bool = False
 
+    @property
+    def early_data_limit(self) -> int:
+        """The ticket's max_early_data_size while 0-RTT is on offer (§4.2.10)."""
+        psk = self.sent.psk
+        if self.retry is not None or psk is None or psk.early_secret is None \
+                or psk.ticket is None:
+            return 0
+        return psk.ticket.max_early_data_size
+
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, ServerHello)
+        if not msg.is_hello_retry_request and find(
+                msg.extensions, SupportedVersionsServerHello) is None:
+            # §4.2.1: no supported_versions, so the server speaks TLS 1.2 or older.
+            return server_hello12(self.sent, msg, self.retry is not None, out)
         _check_unsolicited(msg.extensions, self.sent.offered_extensions)
         suite = self._check_common(msg)
         if msg.is_hello_retry_request:
@@ -105,8 +122,7 @@ class WaitSH(State):
         hello = self.sent.hello
         version = find(msg.extensions, SupportedVersionsServerHello)
         if version is None:
-            self._refuse_below_13(msg)
-        assert version is not None
+            raise MissingExtension("HelloRetryRequest without supported_versions (§4.1.4)")
         if version.selected_version != ProtocolVersion.TLS1_3:
             raise IllegalParameter(  # §4.2.1: a version we did not offer
                 f"server selected {describe(ProtocolVersion, version.selected_version)}")
@@ -124,14 +140,6 @@ class WaitSH(State):
         if self.retry is not None and msg.cipher_suite != self.retry.cipher_suite:
             raise IllegalParameter("ServerHello suite differs from the HelloRetryRequest's")
         return suite
-
-    def _refuse_below_13(self, msg: ServerHello) -> None:
-        # No supported_versions: the server wants TLS 1.2 or older (§4.2.1).
-        if msg.random[-8:] in (TLS12_DOWNGRADE_SENTINEL, TLS11_DOWNGRADE_SENTINEL):
-            raise IllegalParameter("downgrade sentinel in ServerHello.random (§4.1.3)")
-        raise ProtocolVersionError(
-            f"server chose {describe(ProtocolVersion, msg.legacy_version)}; "
-            "this client speaks TLS 1.3 only")
 
     def _retry(self, msg: ServerHello, suite: SuiteInfo, out: Output) -> State:
         """§4.1.4: answer a HelloRetryRequest with a second ClientHello."""
@@ -169,17 +177,40 @@ class WaitSH(State):
         if config.hello_hook is not None:
             hello2 = config.hello_hook(hello2)
         out.transcript.restart_after_hello_retry(suite.hash_name)
+        if self.sent.psk is not None and self.sent.psk.early_secret is not None:
+            out.end_early_data()  # §4.2.10: a HelloRetryRequest rejects 0-RTT
+            out.emit(EarlyDataRejected())
+        # §4.1.4: the PSK again, with a binder over the new transcript, if its hash fits.
+        hello2, psk = offer_psk(config, hello2, out, self.sent.psk, suite.hash_name) \
+            if self.sent.psk is not None else (hello2, None)
         if config.middlebox_compatibility:
             out.send_change_cipher_spec()  # App. D.4: right after the first ClientHello
         out.send(hello2)
-        sent = replace(self.sent, hello=hello2, key_pairs=key_pairs)
+        sent = replace(self.sent, hello=hello2, key_pairs=key_pairs, psk=psk)
         return WaitSH(sent=sent, retry=msg, ccs_sent=config.middlebox_compatibility)
 
     def _server_hello(self, msg: ServerHello, suite: SuiteInfo, out: Output) -> State:
+        psk = _accepted_psk(self.sent, msg, suite)
         share_ext = find(msg.extensions, KeyShareServerHello)
+        shared, group = None, None
         if share_ext is None:
-            raise MissingExtension("ServerHello has no key_share")
-        share = share_ext.server_share
+            # §4.2.9: only psk_ke, if we offered it, goes without (EC)DHE.
+            if psk is None or PskKeyExchangeMode.PSK_KE not in \
+                    self.sent.config.psk_key_exchange_modes:
+                raise MissingExtension("ServerHello has no key_share")
+        else:
+            shared, group = self._key_share(share_ext.server_share), share_ext.server_share.group
+        if out.tracing:  # the names are built only for a listening tracer
+            decide(out, "cipher_suite", describe(CipherSuite, suite.suite),
+                   names(CipherSuite, self.sent.hello.cipher_suites), "chosen by the server")
+        early = EarlySecret.start(suite.hash_name, psk.secret.reveal()) if psk else None
+        keys = _handshake_keys(self.sent, suite, shared, out, early)
+        out.update(Negotiated(version=ProtocolVersion.TLS1_3, cipher_suite=suite.suite,
+                              group=group, server_name=self.sent.server_name,
+                              client_random=self.sent.hello.random, resumed=psk is not None))
+        return WaitEE(sent=self.sent, keys=keys, group=group, ccs_sent=self.ccs_sent, psk=psk)
+
+    def _key_share(self, share: KeyShareEntry) -> bytes:
         pair = self.sent.key_pairs.get(share.group)
         if pair is None:
             raise IllegalParameter(
@@ -188,24 +219,37 @@ class WaitSH(State):
             selected = find(self.retry.extensions, KeyShareHelloRetryRequest)
             if selected is not None and selected.selected_group != share.group:
                 raise IllegalParameter("ServerHello group differs from the HelloRetryRequest's")
-        shared = pair.exchange(share.key_exchange)
-        if out.tracing:  # the names are built only for a listening tracer
-            decide(out, "cipher_suite", describe(CipherSuite, suite.suite),
-                   names(CipherSuite, self.sent.hello.cipher_suites), "chosen by the server")
-        keys = _handshake_keys(self.sent, suite, shared, out)
-        out.update(Negotiated(version=ProtocolVersion.TLS1_3, cipher_suite=suite.suite,
-                              group=share.group, server_name=self.sent.server_name,
-                              client_random=self.sent.hello.random))
-        return WaitEE(sent=self.sent, keys=keys, group=share.group, ccs_sent=self.ccs_sent)
+        return pair.exchange(share.key_exchange)
 
 
-def _handshake_keys(sent: ClientHelloSent, suite: SuiteInfo, shared: bytes,
-                    out: Output) -> HandshakeKeys:
+def _accepted_psk(sent: ClientHelloSent, msg: ServerHello, suite: SuiteInfo) -> OfferedPsk | None:
+    """§4.2.11: the server's selected_identity must be one we offered, with its hash."""
+    selected = find(msg.extensions, PreSharedKeyServerHello)
+    config = sent.config
+    if selected is None:
+        if config.external_psk is not None and config.server_name is None \
+                and not config.insecure_skip_verification and config.verifier is None:
+            raise HandshakeFailure("the server did not accept our external PSK, and without "
+                                   "a server_name its certificate cannot be verified")
+        return None
+    psk = sent.psk
+    if psk is None or selected.selected_identity != 0:
+        raise IllegalParameter(f"server selected PSK identity {selected.selected_identity}, "
+                               "which was not offered")
+    if psk.hash_name != suite.hash_name:
+        raise IllegalParameter("server chose a suite whose hash does not match the PSK")
+    return psk
+
+
+def _handshake_keys(sent: ClientHelloSent, suite: SuiteInfo, shared: bytes | None,
+                    out: Output, early: EarlySecret | None) -> HandshakeKeys:
     out.transcript.choose_hash(suite.hash_name)
-    keys = handshake_keys(suite, shared, sent.hello.random, out)
+    keys = handshake_keys(suite, shared, sent.hello.random, out, early)
     out.install_read_key(suite, keys.server_handshake_secret, "handshake")
-    # From here our alerts, too, go under the handshake key (§5.1 forbids plaintext).
-    out.install_write_key(suite, keys.client_handshake_secret, "handshake")
+    if sent.psk is None or sent.psk.early_secret is None:
+        # From here our alerts, too, go under the handshake key (§5.1 forbids plaintext).
+        out.install_write_key(suite, keys.client_handshake_secret, "handshake")
+    # With 0-RTT offered we keep the early key until EncryptedExtensions says (§4.2.10).
     return keys
 
 
@@ -217,13 +261,18 @@ class WaitEE(State):
         {HandshakeType.ENCRYPTED_EXTENSIONS})
     sent: ClientHelloSent
     keys: HandshakeKeys
-    group: int
+    group: int | None
     ccs_sent: bool
+    psk: OfferedPsk | None = None
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, EncryptedExtensions)
         _check_unsolicited(msg.extensions, self.sent.offered_extensions)
         alpn = self._alpn(msg, out)
+        suite = self.keys.suite
+        early = early_data_answer(self.sent.psk, self.psk, suite, alpn, msg, out)
+        if self.sent.psk is not None and self.sent.psk.early_secret is not None and not early:
+            out.install_write_key(suite, self.keys.client_handshake_secret, "handshake")
         limit = find(msg.extensions, RecordSizeLimit)
         if limit is not None:
             if limit.record_size_limit < 64:
@@ -232,6 +281,15 @@ class WaitEE(State):
             own = self.sent.config.record_size_limit
             if own is not None:  # RFC 8449 §4: negotiated, so ours binds the server too
                 out.set_own_record_size_limit(own)
+        if self.psk is not None:
+            # §2.2: the PSK authenticates the server; no Certificate follows.
+            ticket = self.psk.ticket
+            chain = tuple(X509Certificate.from_der(der)
+                          for der in (ticket.peer_certificates if ticket else ()))
+            return WaitFinished(sent=self.sent, keys=self.keys, group=self.group,
+                                ccs_sent=self.ccs_sent, alpn=alpn, request=None, chain=chain,
+                                signature_scheme=None, proof=Authenticated("psk"),
+                                resumed=True, early_data=early)
         return WaitCertCR(sent=self.sent, keys=self.keys, group=self.group,
                           ccs_sent=self.ccs_sent, alpn=alpn)
 
@@ -259,7 +317,7 @@ class WaitCertCR(State):
         {HandshakeType.CERTIFICATE, HandshakeType.CERTIFICATE_REQUEST})
     sent: ClientHelloSent
     keys: HandshakeKeys
-    group: int
+    group: int | None
     ccs_sent: bool
     alpn: str | None
     request: CertificateRequest | None = None
@@ -345,13 +403,15 @@ class WaitFinished(State):
     expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})
     sent: ClientHelloSent
     keys: HandshakeKeys
-    group: int
+    group: int | None
     ccs_sent: bool
     alpn: str | None
     request: CertificateRequest | None
     chain: tuple[X509Certificate, ...] = field(repr=False)
     signature_scheme: int | None
     proof: Authenticated
+    resumed: bool = False
+    early_data: bool = False
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, Finished)
@@ -374,6 +434,10 @@ class WaitFinished(State):
         keys = self.keys
         if not self.ccs_sent and self.sent.config.middlebox_compatibility:
             out.send_change_cipher_spec()
+        if self.early_data:
+            # §4.5: EndOfEarlyData under the early key, then the handshake key.
+            out.send(EndOfEarlyData())
+            out.install_write_key(keys.suite, keys.client_handshake_secret, "handshake")
         if self.request is not None:
             _send_client_certificate(self.sent.config, self.request, out)
         verify_data = finished_verify_data(keys.suite.hash_name, keys.client_handshake_secret,
@@ -386,16 +450,22 @@ class WaitFinished(State):
             version=ProtocolVersion.TLS1_3, cipher_suite=self.keys.suite.suite, group=self.group,
             signature_scheme=self.signature_scheme, alpn_protocol=self.alpn,
             server_name=self.sent.server_name, peer_certificates=self.chain,
-            client_random=self.sent.hello.random)
+            client_random=self.sent.hello.random, resumed=self.resumed)
         out.update(negotiated)
         out.emit(HandshakeComplete(
             version=ProtocolVersion.TLS1_3, cipher_suite=self.keys.suite.suite, group=self.group,
             signature_scheme=self.signature_scheme, alpn_protocol=self.alpn,
-            server_name=self.sent.server_name, peer_certificates=self.chain))
+            server_name=self.sent.server_name, peer_certificates=self.chain,
+            resumed=self.resumed, early_data_accepted=self.early_data))
+        config = self.sent.config
+        tickets = None if config.ticket_store is None else TicketContext(
+            store=config.ticket_store, key=config.server_name or "", suite=self.keys.suite,
+            alpn_protocol=self.alpn, server_name=self.sent.server_name,
+            peer_certificates=tuple(c.der for c in self.chain), clock=config.clock)
         return ClientConnected(role="client", suite=self.keys.suite,
                                client_random=self.sent.hello.random, client_secret=client_app,
                                server_secret=server_app, exporter_secret=exporter,
-                               resumption_secret=resumption)
+                               resumption_secret=resumption, tickets=tickets)
 
 
 def _send_client_certificate(config: ClientConfig, request: CertificateRequest,

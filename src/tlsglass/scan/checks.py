@@ -212,6 +212,11 @@ def from_tls13(facts: Tls13Facts) -> list[Check]:
         _check("psk_tickets_13", "TLS 1.3 session tickets (PSK resumption)", tickets > 0,
                f"{tickets} NewSessionTicket(s)"
                + (f", lifetime {facts.tickets[0].ticket_lifetime} s" if tickets else ""), None),
+        _check("psk_resumption_13", "TLS 1.3 resumption with a ticket", facts.resumed
+               if facts.resumption_tried else None,
+               ("a second handshake offering a ticket was resumed" if facts.resumed else
+                "a ticket was offered, the server made a full handshake")
+               if facts.resumption_tried else "not tried (no ticket or no server name)", None),
         _check("early_data_13", "0-RTT early data", early > 0,
                f"max_early_data_size {early}" if early else "tickets allow no early data",
                None),

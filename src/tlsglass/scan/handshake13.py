@@ -45,6 +45,8 @@ class Tls13Facts:
     tickets: tuple[tlsglass.NewSessionTicketReceived, ...] = ()
     ocsp_stapled: bool = False
     record_size_limit: int | None = None
+    resumed: bool = False  # this handshake resumed with a ticket from an earlier one
+    resumption_tried: bool = False  # set by the runner when it offered a ticket
 
 
 class _Collector:
@@ -63,9 +65,10 @@ def _ask_for_ocsp(hello: ClientHello) -> ClientHello:
 
 
 def _config(target: Target, trust: tlsglass.TrustStore, traces: _Collector,
-            schemes: tuple[SignatureScheme, ...] | None) -> tlsglass.ClientConfig:
+            schemes: tuple[SignatureScheme, ...] | None,
+            store: tlsglass.ClientTicketStore | None) -> tlsglass.ClientConfig:
     config = tlsglass.ClientConfig(
-        server_name=target.server_name, trust=trust,
+        server_name=target.server_name, trust=trust, ticket_store=store,
         insecure_skip_verification=True, alpn_protocols=("h2", "http/1.1"),
         record_size_limit=1 << 14, trace=traces, hello_hook=_ask_for_ocsp,
         minimum_version=tlsglass.ProtocolVersion.TLS1_3)
@@ -76,12 +79,13 @@ def _config(target: Target, trust: tlsglass.TrustStore, traces: _Collector,
 
 async def handshake13(target: Target, trust: tlsglass.TrustStore,
                       schemes: tuple[SignatureScheme, ...] | None = None,
-                      tickets: bool = True) -> Tls13Facts:
-    """One full 1.3 handshake; `schemes` limits signature_algorithms; `tickets` waits for
-    NewSessionTickets."""
+                      tickets: bool = True,
+                      store: tlsglass.ClientTicketStore | None = None) -> Tls13Facts:
+    """One 1.3 handshake; `schemes` limits signature_algorithms; `tickets` waits for
+    NewSessionTickets; `store` keeps them, and offers one if it holds any (§2.2)."""
     traces = _Collector()
     try:
-        conn = tlsglass.Connection(_config(target, trust, traces, schemes))
+        conn = tlsglass.Connection(_config(target, trust, traces, schemes, store))
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(target.host, target.port), target.timeout)
     except (OSError, TimeoutError, tlsglass.TLSError) as exc:
@@ -142,4 +146,5 @@ def _facts(done: tlsglass.HandshakeComplete, events: list[tlsglass.Event],
         signature_scheme=done.signature_scheme, alpn=done.alpn_protocol,
         certificates=done.peer_certificates,
         tickets=tuple(e for e in events if isinstance(e, tlsglass.NewSessionTicketReceived)),
-        ocsp_stapled=stapled, record_size_limit=rsl.record_size_limit if rsl else None)
+        ocsp_stapled=stapled, record_size_limit=rsl.record_size_limit if rsl else None,
+        resumed=done.resumed)

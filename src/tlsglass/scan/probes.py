@@ -34,12 +34,14 @@ from tlsglass.scan.hello import ALL_GROUPS, ALL_SIGNATURE_SCHEMES, HelloSpec, bu
 from tlsglass.scan.suites import LEGACY_SUITES, TLS13_SUITES, suite_info
 from tlsglass.scan.transport import Flight, Target, exchange
 from tlsglass.wire import (
+    DheServerParams,
+    EcdheServerParams,
     KeyShareHelloRetryRequest,
     KeyShareServerHello,
     Reader,
+    SignedParams,
     find,
 )
-from tlsglass.wire.legacy import DigitallySigned, ServerKeyExchangeDhe, ServerKeyExchangeEcdhe
 
 __all__ = [
     "VERSION_NAMES",
@@ -92,20 +94,26 @@ class Prober:
                 self._progress(self.sent, label)
 
 
-def server_key_exchange(flight: Flight, code: int) -> ServerKeyExchangeEcdhe | \
-        ServerKeyExchangeDhe | None:
-    """Decode the flight's ServerKeyExchange for the kind of suite `code` is."""
+def server_key_exchange(flight: Flight, code: int) -> EcdheServerParams | \
+        DheServerParams | None:
+    """The params of the flight's ServerKeyExchange, for the kind of suite `code` is.
+
+    Only the params: the signature after them has no algorithm field before TLS 1.2
+    (RFC 4346 §7.4.3), and the scanner reads every version."""
     body = flight.message(HandshakeType.SERVER_KEY_EXCHANGE)
     info = suite_info(code)
     if body is None or not (info.ecdhe or info.dhe):
         return None
-    r = Reader(body)
     try:
         if info.ecdhe:
-            return ServerKeyExchangeEcdhe.decode(r)
-        return ServerKeyExchangeDhe.decode(r)
+            return EcdheServerParams.decode(Reader(body))
+        return DheServerParams.decode(Reader(body))
     except DecodeError:
         return None
+
+
+def _prime_bits(params: DheServerParams) -> int:
+    return int.from_bytes(params.dh_p, "big").bit_length()
 
 
 async def probe_version(p: Prober, version: int) -> VersionFinding:
@@ -168,10 +176,10 @@ def _kx_detail(flight: Flight, code: int) -> str:
         group = share.server_share.group if share else retry.selected_group if retry else None
         return "" if group is None else f"ECDH {describe(NamedGroup, group)}"
     ske = server_key_exchange(flight, code)
-    if isinstance(ske, ServerKeyExchangeEcdhe):
+    if isinstance(ske, EcdheServerParams):
         return f"ECDH {describe(NamedGroup, ske.named_curve)}"
-    if isinstance(ske, ServerKeyExchangeDhe):
-        return f"DH {ske.prime_bits} bits"
+    if isinstance(ske, DheServerParams):
+        return f"DH {_prime_bits(ske)} bits"
     return suite_info(code).key_exchange
 
 
@@ -206,7 +214,7 @@ async def _group12(p: Prober, version: int, group: int) -> bool:
     flight = await p.send(spec, f"curve {describe(NamedGroup, group)}")
     sh = flight.server_hello
     ske = server_key_exchange(flight, sh.cipher_suite) if sh else None
-    return isinstance(ske, ServerKeyExchangeEcdhe) and ske.named_curve == group
+    return isinstance(ske, EcdheServerParams) and ske.named_curve == group
 
 
 async def _hrr_behaviour(p: Prober, accepted: tuple[int, ...]) -> str:
@@ -247,13 +255,11 @@ async def _signature12(p: Prober, scheme: int) -> bool:
     spec = replace(p.spec(_V.TLS1_2, suites), signature_schemes=(scheme,))
     flight = await p.send(spec, "signature schemes")
     sh = flight.server_hello
-    ske = server_key_exchange(flight, sh.cipher_suite) if sh else None
-    if ske is None:
+    body = flight.message(HandshakeType.SERVER_KEY_EXCHANGE)
+    if sh is None or body is None:
         return False
     try:
-        r = Reader(ske.signed_params)
-        signed = DigitallySigned.decode(r)
-        r.finish("digitally-signed")
+        signed, _ = SignedParams.from_body(body, dhe=suite_info(sh.cipher_suite).dhe)
     except DecodeError:
         return False
     return signed.algorithm == scheme

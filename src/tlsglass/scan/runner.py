@@ -38,8 +38,7 @@ from tlsglass.scan.probes import (
 )
 from tlsglass.scan.transport import Flight, Target
 from tlsglass.scan.verdict import judge
-from tlsglass.wire import Reader
-from tlsglass.wire.legacy import Certificate12
+from tlsglass.wire import Certificate12, Reader
 
 __all__ = ["scan"]
 
@@ -84,8 +83,9 @@ async def _phase2(p: Prober, accepted: list[int], trust: tlsglass.TrustStore
         checks.probe_downgrade_sentinel(p, accepted), checks.probe_grease(p, best),
         checks.probe_unknown_version(p, best), checks.probe_oversized_hello(p, best),
         checks.probe_oversized_record(p, best), checks.probe_session_id(p, legacy))
-    flight12 = p.send(replace(p.spec(legacy), alpn=_ALPN), "extensions") if legacy \
-        else _nothing()
+    # RFC 8449 §4: a TLS 1.2 limit is at most 2^14.
+    flight12 = p.send(replace(p.spec(legacy), alpn=_ALPN, record_size_limit=1 << 14),
+                      "extensions") if legacy else _nothing()
     facts = _handshake13(p, trust) if tls13 else _no_facts()
     schemes13 = _schemes13(p, trust) if tls13 else _no_schemes()
     (suites, groups, found, flight, facts13, s13) = await asyncio.gather(
@@ -98,8 +98,16 @@ async def _phase2(p: Prober, accepted: list[int], trust: tlsglass.TrustStore
 
 
 async def _handshake13(p: Prober, trust: tlsglass.TrustStore) -> Tls13Facts:
+    """A full handshake, then (given a ticket) a second one that offers it (§2.2)."""
+    store = tlsglass.InMemoryTicketStore()
     async with p.slot("TLS 1.3 handshake"):
-        return await handshake13(p.target, trust)
+        first = await handshake13(p.target, trust, store=store)
+    if first.error is not None or not first.tickets or p.target.server_name is None:
+        return first
+    async with p.slot("TLS 1.3 resumption"):
+        second = await handshake13(p.target, trust, tickets=False, store=store)
+    return replace(first, resumed=second.error is None and second.resumed,
+                   resumption_tried=True)
 
 
 async def _schemes13(p: Prober, trust: tlsglass.TrustStore) -> tuple[int, ...]:
