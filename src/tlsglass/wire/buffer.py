@@ -182,19 +182,13 @@ class Writer:
         except OverflowError:
             raise EncodeError(f"value {value} does not fit in {width} bytes") from None
 
-    # u8 and u16 repeat `uint` rather than call it: together they run ~26 times a full
-    # handshake (benchmarks/bench.py --profile handshake), so one call fewer each.
+    # u8..u32 go through `uint`, which a subclass may override to see every integer
+    # written (trace/annotate.py's span writer does).
     def u8(self, value: int) -> None:
-        try:
-            self._buf += value.to_bytes(1, "big")
-        except OverflowError:
-            raise EncodeError(f"value {value} does not fit in 1 bytes") from None
+        self.uint(1, value)
 
     def u16(self, value: int) -> None:
-        try:
-            self._buf += value.to_bytes(2, "big")
-        except OverflowError:
-            raise EncodeError(f"value {value} does not fit in 2 bytes") from None
+        self.uint(2, value)
 
     def u24(self, value: int) -> None:
         self.uint(3, value)
