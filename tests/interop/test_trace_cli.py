@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -180,28 +181,63 @@ def test_trace_mutual_tls_with_openssl(pem: dict[str, Path], tmp_path: Path) -> 
     assert "Handshake complete" in out
 
 
+def _s_client(port: int, pem: dict[str, Path], *options: str
+              ) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+         "-CAfile", str(pem["ca"]), "-quiet", "-no_ign_eof", "-verify_return_error", *options],
+        input=b"ping\n", capture_output=True, timeout=20, check=False)
+
+
+def _wait_count(process: Process, text: str, count: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while process.output().count(text) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.output().count(text) >= count, process.output()[-3000:]
+
+
+def _stories(out: str) -> list[str]:
+    return out.split("--- handshake from 127.0.0.1 ---")[1:]
+
+
 def test_serve_trace_with_openssl_s_client(pem: dict[str, Path], tmp_path: Path) -> None:
+    """TLS 1.3, then TLS 1.2, then TLS 1.1 (refused) from openssl s_client, each narrated."""
     need("openssl")
     port = free_port()
     args = [*TLSGLASS, "serve", "--port", str(port), "--cert", str(pem["cert"]),
             "--key", str(pem["key"]), "--trace"]
     with run(args, tmp_path, "serve") as server:
         wait_for_port(port, server.proc)
-        client = subprocess.run(
-            ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
-             "-CAfile", str(pem["ca"]), "-quiet", "-no_ign_eof", "-verify_return_error"],
-            input=b"ping\n", capture_output=True, timeout=20, check=False)
+        client = _s_client(port, pem)
         assert client.returncode == 0, client.stderr
-        out = server.wait_output("Handshake complete")
-        subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2"],
+        server.wait_output("Handshake complete")
+        client = _s_client(port, pem, "-tls1_2")
+        assert client.returncode == 0, client.stderr
+        _wait_count(server, "Handshake complete", 2)
+        # OpenSSL 3.0 sends a ClientHello with legacy_version 0x0302 and no
+        # supported_versions; SECLEVEL=0 lets it offer TLS 1.1 at all.
+        subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_1",
+                        "-cipher", "DEFAULT@SECLEVEL=0"],
                        input=b"", capture_output=True, timeout=20, check=False)
         out = server.wait_output("Handshake failed")
-    assert "--- handshake from 127.0.0.1 ---" in out
-    assert "TLS handshake seen from the server" in out
-    assert "client -> server: ClientHello" in out
-    assert "server -> client: Certificate [encrypted]" in out
-    assert "certificate: CN=localhost (its names match the requested server name)" in out
-    assert "we ended the handshake with PROTOCOL_VERSION" in out
+    tls13, tls12, tls11 = _stories(out)
+    assert "TLS handshake seen from the server" in tls13
+    assert "client -> server: ClientHello" in tls13
+    assert "server -> client: Certificate [encrypted]" in tls13
+    assert "certificate: CN=localhost (its names match the requested server name)" in tls13
+    for title in ("server -> client: ServerHello", "server -> client: Certificate\n",
+                  "server -> client: ServerKeyExchange", "server -> client: ServerHelloDone",
+                  "client -> server: ClientKeyExchange", "client -> server: ChangeCipherSpec",
+                  "client -> server: Finished [encrypted]",
+                  "server -> client: ChangeCipherSpec", "server -> client: Finished [encrypted]"):
+        assert title in tls12, title
+    words = " ".join(tls12.split())  # the text is wrapped
+    assert "The server answers: TLS 1.2 with TLS_ECDHE_ECDSA_WITH_" in words
+    assert "the random ends with the sentinel DOWNGRD" in words
+    assert 'PRF(premaster_secret, "extended master secret", session_hash)' in words
+    assert "Handshake complete" in tls12
+    assert "TLS 1.1" in tls11 and "ServerHello" not in tls11
+    assert "we ended the handshake with PROTOCOL_VERSION" in tls11
 
 
 def test_demo_one_after_the_other() -> None:

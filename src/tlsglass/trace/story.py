@@ -16,7 +16,14 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Final
 
-from tlsglass.enums import AlertDescription, AlertLevel, ContentType, HandshakeType, describe
+from tlsglass.enums import (
+    AlertDescription,
+    AlertLevel,
+    ContentType,
+    ExtensionType,
+    HandshakeType,
+    describe,
+)
 from tlsglass.observe import (
     AlertTrace,
     Decision,
@@ -29,7 +36,23 @@ from tlsglass.observe import (
 )
 from tlsglass.trace.annotate import ByteField, annotate_message, annotate_record_header
 from tlsglass.trace.explain import explain, explain_key, explain_state, message_name
-from tlsglass.trace.summaries import summarize
+from tlsglass.trace.explain12 import (
+    CHANGE_CIPHER_SPEC_12,
+    explain_message,
+    key_schedule12,
+    resumed_keys12,
+)
+from tlsglass.trace.summaries import Context, summarize
+from tlsglass.trace.summary_base import chose_tls12
+from tlsglass.wire import (
+    ClientHello,
+    ClientKeyExchange,
+    HandshakeMessage,
+    ServerHello,
+    SupportedVersionsClientHello,
+    find,
+    find_raw,
+)
 
 __all__ = ["Note", "Recorder", "Step", "Story", "build_story"]
 
@@ -127,6 +150,7 @@ class _Builder:
         self.write_encrypted = False
         self.read_encrypted = False
         self.outcome, self.failure = "incomplete", ""
+        self.context = Context()
 
     def who(self, direction: str) -> tuple[str, str]:
         peer = _PEER.get(self.role, "peer")
@@ -138,9 +162,12 @@ class _Builder:
         self.drafts.append(draft)
 
     def note(self, note: Note) -> None:
-        """Attach to the message being handled (a CCS or data record never causes a note)."""
+        """Attach to the message being handled (a data record never causes a note; a CCS
+        does only in TLS 1.2, where it switches keys)."""
+        kinds = ("message", "alert", "change_cipher_spec") if self.context.tls12 \
+            else ("message", "alert")
         for draft in reversed(self.drafts):
-            if draft.step.kind in ("message", "alert"):
+            if draft.step.kind in kinds:
                 draft.notes.append(note)
                 return
         self.pending.append(note)
@@ -168,8 +195,9 @@ class _Builder:
         code = raw[0] if raw else msg.msg_type
         is_hrr = getattr(msg, "is_hello_retry_request", False)
         title_type = HandshakeType.HELLO_RETRY_REQUEST if is_hrr else code
-        info = explain(HandshakeType, title_type)
-        summary = summarize(msg, sender)
+        self.context = _learn(self.context, msg)
+        info = explain_message(title_type, self.context.tls12)
+        summary = summarize(msg, sender, self.context)
         encrypted = self.write_encrypted if record.direction == "out" else self.read_encrypted
         record_bytes: tuple[ByteField, ...] = ()
         if record.direction == "in" and self.last_in_record is not None and self.with_bytes:
@@ -186,6 +214,18 @@ class _Builder:
         self.add(step)
         if record.direction == "out":
             self.awaiting_record.append(len(self.drafts) - 1)
+        self.key_schedule12(msg)
+
+    def key_schedule12(self, msg: HandshakeMessage) -> None:
+        """TLS 1.2's secrets are never installed as such: tell them where they arise."""
+        context = self.context
+        if isinstance(msg, ClientKeyExchange):
+            info = key_schedule12(context.key_exchange, context.extended_master_secret)
+        elif isinstance(msg, ServerHello) and context.resumed:
+            info = resumed_keys12()
+        else:
+            return
+        self.note(Note(kind="keys", text=info.what, why=info.why, rfc=info.rfc))
 
     def record(self, record: RecordTrace) -> None:
         if record.direction == "in":
@@ -203,14 +243,19 @@ class _Builder:
 
     def change_cipher_spec(self, record: RecordTrace) -> None:
         sender, receiver = self.who(record.direction)
+        if self.context.tls12:
+            info = CHANGE_CIPHER_SPEC_12
+            summary, why, rfc = info.what.format(sender=sender), info.why, info.rfc
+        else:
+            summary = (f"The {sender} sends a dummy ChangeCipherSpec record (one byte, 0x01), "
+                       "which TLS 1.3 ignores.")
+            why = ("Middlebox compatibility mode: a TLS 1.3 handshake then looks like a "
+                   "resumed TLS 1.2 session to old network equipment that would otherwise "
+                   "drop it.")
+            rfc = "RFC 8446 App. D.4"
         self.add(Step(
             number=len(self.drafts) + 1, kind="change_cipher_spec", sender=sender,
-            receiver=receiver, title="ChangeCipherSpec",
-            summary=f"The {sender} sends a dummy ChangeCipherSpec record (one byte, 0x01), "
-                    "which TLS 1.3 ignores.",
-            why="Middlebox compatibility mode: a TLS 1.3 handshake then looks like a resumed "
-                "TLS 1.2 session to old network equipment that would otherwise drop it.",
-            rfc="RFC 8446 App. D.4",
+            receiver=receiver, title="ChangeCipherSpec", summary=summary, why=why, rfc=rfc,
             record_bytes=annotate_record_header(record.header, record.content_type, False)
             if self.with_bytes else ()))
 
@@ -274,6 +319,23 @@ class _Builder:
         steps = tuple(_replace(d.step, notes=tuple(d.notes)) for d in self.drafts)
         return Story(role=self.role, steps=steps, outcome=self.outcome, failure=self.failure,
                      secrets=secrets)
+
+
+def _learn(context: Context, msg: HandshakeMessage) -> Context:
+    """What a hello settles for the messages after it."""
+    if isinstance(msg, ClientHello):
+        offered = find(msg.extensions, SupportedVersionsClientHello)
+        return replace(context, client_versions=offered.values if offered
+                       else (msg.legacy_version,), client_session_id=msg.legacy_session_id)
+    if isinstance(msg, ServerHello) and chose_tls12(msg):
+        echoed = bool(context.client_session_id) \
+            and msg.legacy_session_id_echo == context.client_session_id
+        ems = find_raw(msg.extensions, ExtensionType.EXTENDED_MASTER_SECRET) is not None
+        return replace(context, tls12=True, cipher_suite=msg.cipher_suite, resumed=echoed,
+                       extended_master_secret=ems)
+    if isinstance(msg, ServerHello):
+        return replace(context, tls12=False, cipher_suite=msg.cipher_suite)
+    return context
 
 
 def _replace(step: Step, **changes: object) -> Step:
