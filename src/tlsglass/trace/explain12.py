@@ -1,4 +1,5 @@
-"""Explanations of TLS 1.2's messages where they differ from TLS 1.3's (RFC 5246).
+"""Explanations of TLS 1.2's messages where they differ from TLS 1.3's (RFC 5246), and of
+what resumption, PSKs and 0-RTT change in a story.
 
 The same HandshakeType can mean different things in the two versions: a 1.2
 ServerHello only picks parameters (the key exchange follows), a 1.2 Finished is the
@@ -16,7 +17,8 @@ from typing import Final
 from tlsglass.enums import HandshakeType
 from tlsglass.trace.explain import Explanation, explain
 
-__all__ = ["CHANGE_CIPHER_SPEC_12", "explain_message", "key_schedule12", "resumed_keys12"]
+__all__ = ["APPLICATION_DATA", "CHANGE_CIPHER_SPEC_12", "EARLY_DATA", "explain_message",
+           "key_schedule12", "psk_key_schedule", "resumed_keys12"]
 
 E = Explanation
 _HS = HandshakeType
@@ -110,8 +112,44 @@ def resumed_keys12() -> Explanation:
              "RFC 5246 §7.3, §6.3")
 
 
-def explain_message(msg_type: int, tls12: bool) -> Explanation | None:
+_SERVER_HELLO_RESUMED_12: Final = E(
+    "The server picks the version and suite and, by echoing the client's session ID, agrees "
+    "to resume the earlier session.",
+    "An abbreviated handshake: no certificate and no key exchange, one round trip less; "
+    "both Finished messages still prove that both sides hold the old master secret.",
+    "RFC 5246 §7.3, RFC 5077 §3.1")
+
+APPLICATION_DATA: Final = E(
+    "The {sender} sends application data, encrypted under its application traffic key.",
+    "Each record is sealed with the AEAD: confidential, and any change, reordering or "
+    "truncation is detected.", "RFC 8446 §5.2")
+
+EARLY_DATA: Final = E(
+    "The {sender} sends 0-RTT data before the handshake is complete, under "
+    "client_early_traffic_secret (from the ticket's PSK alone).",
+    "It saves a round trip, but it has no forward secrecy and an attacker can replay it: "
+    "only requests that are safe to repeat belong here.", "RFC 8446 §2.3, §8")
+
+
+def psk_key_schedule(with_dhe: bool) -> Explanation:
+    """The TLS 1.3 key schedule when the server accepted a PSK (§7.1)."""
+    if with_dhe:
+        return E("Early Secret = HKDF-Extract(0, PSK): the key schedule starts from the "
+                 "pre-shared key, and the Handshake Secret mixes in this handshake's fresh "
+                 "(EC)DHE secret too (psk_dhe_ke).",
+                 "The PSK proves who the peer is; the (EC)DHE part keeps forward secrecy, so "
+                 "a PSK or ticket key stolen later does not decrypt this connection.",
+                 "RFC 8446 §7.1, §4.2.9")
+    return E("Early Secret = HKDF-Extract(0, PSK), and no (EC)DHE: every key of this "
+             "connection comes from the pre-shared key alone (psk_ke).",
+             "No forward secrecy: whoever later learns the PSK (or the ticket key) can "
+             "decrypt a recording of this connection.", "RFC 8446 §7.1, §4.2.9")
+
+
+def explain_message(msg_type: int, tls12: bool, resumed: bool = False) -> Explanation | None:
     """The explanation of a handshake message in the negotiated version."""
+    if tls12 and resumed and msg_type == HandshakeType.SERVER_HELLO:
+        return _SERVER_HELLO_RESUMED_12
     if tls12 and msg_type in _MESSAGES12:
         return _MESSAGES12[msg_type]
     return explain(HandshakeType, msg_type)

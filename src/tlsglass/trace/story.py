@@ -37,9 +37,12 @@ from tlsglass.observe import (
 from tlsglass.trace.annotate import ByteField, annotate_message, annotate_record_header
 from tlsglass.trace.explain import explain, explain_key, explain_state, message_name
 from tlsglass.trace.explain12 import (
+    APPLICATION_DATA,
     CHANGE_CIPHER_SPEC_12,
+    EARLY_DATA,
     explain_message,
     key_schedule12,
+    psk_key_schedule,
     resumed_keys12,
 )
 from tlsglass.trace.summaries import Context, summarize
@@ -47,7 +50,10 @@ from tlsglass.trace.summary_base import chose_tls12
 from tlsglass.wire import (
     ClientHello,
     ClientKeyExchange,
+    EarlyDataIndication,
     HandshakeMessage,
+    KeyShareServerHello,
+    PreSharedKeyServerHello,
     ServerHello,
     SupportedVersionsClientHello,
     find,
@@ -149,6 +155,7 @@ class _Builder:
         self.awaiting_record: list[int] = []  # our messages not yet flushed into a record
         self.write_encrypted = False
         self.read_encrypted = False
+        self.write_epoch = self.read_epoch = ""
         self.outcome, self.failure = "incomplete", ""
         self.context = Context()
 
@@ -196,7 +203,7 @@ class _Builder:
         is_hrr = getattr(msg, "is_hello_retry_request", False)
         title_type = HandshakeType.HELLO_RETRY_REQUEST if is_hrr else code
         self.context = _learn(self.context, msg)
-        info = explain_message(title_type, self.context.tls12)
+        info = explain_message(title_type, self.context.tls12, self.context.resumed)
         summary = summarize(msg, sender, self.context)
         encrypted = self.write_encrypted if record.direction == "out" else self.read_encrypted
         record_bytes: tuple[ByteField, ...] = ()
@@ -217,12 +224,15 @@ class _Builder:
         self.key_schedule12(msg)
 
     def key_schedule12(self, msg: HandshakeMessage) -> None:
-        """TLS 1.2's secrets are never installed as such: tell them where they arise."""
+        """Secrets that are never installed as such (TLS 1.2's, and the PSK that starts a
+        TLS 1.3 key schedule): tell them where they arise."""
         context = self.context
         if isinstance(msg, ClientKeyExchange):
             info = key_schedule12(context.key_exchange, context.extended_master_secret)
         elif isinstance(msg, ServerHello) and context.resumed:
             info = resumed_keys12()
+        elif isinstance(msg, ServerHello) and find(msg.extensions, PreSharedKeyServerHello):
+            info = psk_key_schedule(find(msg.extensions, KeyShareServerHello) is not None)
         else:
             return
         self.note(Note(kind="keys", text=info.what, why=info.why, rfc=info.rfc))
@@ -261,18 +271,18 @@ class _Builder:
 
     def application_data(self, record: RecordTrace) -> None:
         sender, receiver = self.who(record.direction)
+        epoch = self.write_epoch if record.direction == "out" else self.read_epoch
+        info = EARLY_DATA if epoch == "early" else APPLICATION_DATA
+        title = "Early data (0-RTT)" if epoch == "early" else "Application data"
         last = self.drafts[-1].step if self.drafts else None
-        if last is not None and last.kind == "application_data" and last.sender == sender:
+        if last is not None and last.title == title and last.sender == sender:
             count = int(last.fields[0][1]) + record.length
             self.drafts[-1].step = _replace(last, fields=(("bytes", str(count)),))
             return
         self.add(Step(
             number=len(self.drafts) + 1, kind="application_data", sender=sender,
-            receiver=receiver, title="Application data", encrypted=record.protected,
-            summary=f"The {sender} sends application data, encrypted under its "
-                    "application traffic key.",
-            why="Each record is sealed with the AEAD: confidential, and any change, "
-                "reordering or truncation is detected.", rfc="RFC 8446 §5.2",
+            receiver=receiver, title=title, encrypted=record.protected,
+            summary=info.what.format(sender=sender), why=info.why, rfc=info.rfc,
             fields=(("bytes", str(record.length)),)))
 
     def alert(self, record: AlertTrace) -> None:
@@ -299,9 +309,9 @@ class _Builder:
 
     def key(self, record: KeyInstalled) -> None:
         if record.direction == "write":
-            self.write_encrypted = True
+            self.write_encrypted, self.write_epoch = True, record.epoch
         else:
-            self.read_encrypted = True
+            self.read_encrypted, self.read_epoch = True, record.epoch
         sender = self.role if record.direction == "write" else _PEER.get(self.role, "peer")
         info = explain_key(record.label)
         text = (f"{record.label} ({record.epoch} epoch) now protects what the {sender} sends"
@@ -326,7 +336,8 @@ def _learn(context: Context, msg: HandshakeMessage) -> Context:
     if isinstance(msg, ClientHello):
         offered = find(msg.extensions, SupportedVersionsClientHello)
         return replace(context, client_versions=offered.values if offered
-                       else (msg.legacy_version,), client_session_id=msg.legacy_session_id)
+                       else (msg.legacy_version,), client_session_id=msg.legacy_session_id,
+                       early_data_offered=find(msg.extensions, EarlyDataIndication) is not None)
     if isinstance(msg, ServerHello) and chose_tls12(msg):
         echoed = bool(context.client_session_id) \
             and msg.legacy_session_id_echo == context.client_session_id

@@ -21,6 +21,7 @@ from tlsglass.enums import (
     HandshakeType,
     KeyUpdateRequest,
     NamedGroup,
+    PskKeyExchangeMode,
     SignatureScheme,
     describe,
 )
@@ -63,6 +64,8 @@ from tlsglass.wire import (
     NewSessionTicket,
     PreSharedKeyClientHello,
     PreSharedKeyServerHello,
+    PskIdentity,
+    PskKeyExchangeModes,
     RecordSizeLimit,
     ServerHello,
     ServerNameList,
@@ -92,8 +95,10 @@ def _client_hello(msg: ClientHello, sender: str) -> Summary:
     if sni is not None and sni.host_name:
         text += f" It asks for '{sni.host_name.decode('ascii', 'replace')}'."
     if psk is not None:
-        text += (f" It offers {len(psk.identities)} pre-shared key(s): a ticket to resume an "
-                 "earlier session, or a key agreed out of band.")
+        text += (f" It offers {len(psk.identities)} pre-shared key(s) (a ticket to resume an "
+                 "earlier session, or a key agreed out of band), each with a binder: an HMAC "
+                 "over this ClientHello keyed from that PSK, proving the client holds it "
+                 "(§4.2.11.2).")
     if find(exts, EarlyDataIndication) is not None:
         text += " It will send 0-RTT data right after this message."
     text += resumption_offer12(msg, offered.values if offered else (msg.legacy_version,))
@@ -109,8 +114,21 @@ def _client_hello(msg: ClientHello, sender: str) -> Summary:
         fields.append(("signature_algorithms", names(SignatureScheme, schemes.values)))
     if alpn is not None:
         fields.append(("alpn", ", ".join(p.decode("latin-1") for p in alpn.protocol_name_list)))
+    modes = find(exts, PskKeyExchangeModes)
+    if modes is not None:
+        fields.append(("psk_key_exchange_modes", names(PskKeyExchangeMode, modes.ke_modes)))
+    if psk is not None:
+        fields.append(("psk_identities", ", ".join(_identity(i) for i in psk.identities)))
     fields.append(("extensions", ext_names(exts)))
     return Summary(text, tuple(fields))
+
+
+def _identity(identity: PskIdentity) -> str:
+    """§4.2.11: a ticket's identity is opaque; an external PSK's is usually readable."""
+    if identity.obfuscated_ticket_age == 0 and identity.identity.isascii() \
+            and identity.identity.decode("ascii").isprintable():
+        return f"'{identity.identity.decode('ascii')}' (external)"
+    return f"a {len(identity.identity)}-byte ticket"
 
 
 def _server_hello(msg: ServerHello, sender: str) -> Summary:
@@ -161,8 +179,8 @@ def _generic(msg: HandshakeMessage, sender: str) -> Summary:
     return Summary(text, fields)
 
 
-def _encrypted_extensions(msg: HandshakeMessage, sender: str) -> Summary:
-    exts: tuple[Extension, ...] = getattr(msg, "extensions", ())
+def _encrypted_extensions(msg: EncryptedExtensions, context: Context) -> Summary:
+    exts = msg.extensions
     said = []
     alpn = find(exts, ALPN)
     if alpn is not None:
@@ -170,6 +188,9 @@ def _encrypted_extensions(msg: HandshakeMessage, sender: str) -> Summary:
             p.decode("latin-1") for p in alpn.protocol_name_list))
     if find(exts, EarlyDataIndication) is not None:
         said.append("0-RTT data accepted")
+    elif context.early_data_offered:
+        said.append("0-RTT data refused (the server skips it; the client may send it again "
+                    "under the 1-RTT keys, §4.2.10)")
     limit = find(exts, RecordSizeLimit)
     if limit is not None:
         said.append(f"records up to {limit.record_size_limit} bytes")
@@ -220,7 +241,6 @@ def _key_update(msg: HandshakeMessage, sender: str) -> Summary:
 # Messages whose summary needs no context, by class (never by msg_type: see above).
 _SUMMARIES: Final[Mapping[type[HandshakeMessage], Callable[[Any, str], Summary]]] = \
     MappingProxyType({
-        EncryptedExtensions: _encrypted_extensions,
         CertificateRequest: _certificate_request,
         NewSessionTicket: _new_session_ticket,
         KeyUpdate: _key_update,
@@ -241,6 +261,8 @@ def summarize(msg: HandshakeMessage, sender: str, context: Context | None = None
         case CertificateVerify():
             return certificate_verify12(msg, sender) if context.tls12 \
                 else _certificate_verify(msg, sender)
+        case EncryptedExtensions():
+            return _encrypted_extensions(msg, context)
         case Finished():
             return finished12(msg, sender) if context.tls12 else _finished(msg, sender)
     told = summarize12(msg, sender, context)

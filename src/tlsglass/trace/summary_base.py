@@ -37,7 +37,7 @@ class Context:
     `client_versions` what the ClientHello offered; `client_session_id` the session ID
     it sent (a TLS 1.2 server echoes it to resume, RFC 5246 §7.4.1.3); `resumed` once
     an abbreviated TLS 1.2 handshake is under way; `extended_master_secret` when both
-    hellos carried it (RFC 7627).
+    hellos carried it (RFC 7627); `early_data_offered` when the ClientHello announced 0-RTT.
     """
 
     tls12: bool = False
@@ -46,6 +46,7 @@ class Context:
     client_session_id: bytes = field(default=b"", repr=False)
     resumed: bool = False
     extended_master_secret: bool = False
+    early_data_offered: bool = False
 
     @property
     def key_exchange(self) -> str:
