@@ -72,6 +72,87 @@ def test_trace_openssl_text(pem: dict[str, Path], s_server: tuple[int, Process])
     assert "GET / -> HTTP/1.0 200 ok" in result.stderr
 
 
+@pytest.fixture
+def s_server12(pem: dict[str, Path], tmp_path: Path) -> Iterator[tuple[int, Process]]:
+    need("openssl")
+    port = free_port()
+    args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(pem["cert"]),
+            "-key", str(pem["key"]), "-www", "-tls1_2"]
+    with run(args, tmp_path, "s_server") as server:
+        server.wait_output("ACCEPT")
+        yield port, server
+
+
+def test_trace_openssl_tls12(pem: dict[str, Path], s_server12: tuple[int, Process]) -> None:
+    port, _ = s_server12
+    result = _tlsglass("trace", f"https://localhost:{port}/", "--cafile", str(pem["ca"]),
+                       "--bytes")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for title in ("client -> server: ClientHello", "server -> client: ServerHello",
+                  "server -> client: Certificate\n", "server -> client: ServerKeyExchange",
+                  "server -> client: ServerHelloDone", "client -> server: ClientKeyExchange",
+                  "client -> server: ChangeCipherSpec", "client -> server: Finished [encrypted]",
+                  "server -> client: NewSessionTicket", "server -> client: ChangeCipherSpec",
+                  "server -> client: Finished [encrypted]",
+                  "client -> server: Application data [encrypted]"):
+        assert title in out, title
+    words = " ".join(out.split())
+    assert "The server's chain verifies: CN=localhost -> CN=tlsglass test root" in words
+    # -tls1_2 caps the server itself at TLS 1.2, so no sentinel (RFC 8446 §4.1.3); our own
+    # server's sentinel is checked in test_serve_trace_with_openssl_s_client.
+    assert "no DOWNGRD sentinel in the random" in words
+    assert "its ephemeral ECDHE public value for X25519" in words
+    assert 'PRF(premaster_secret, "extended master secret", session_hash)' in words
+    assert "client_write_key (tls12 epoch) now protects what the client sends" in words
+    assert "Handshake complete" in out
+    assert "GET / -> HTTP/1.0 200 ok" in result.stderr
+
+
+def test_trace_resume_openssl_tls13(pem: dict[str, Path],
+                                    s_server: tuple[int, Process]) -> None:
+    port, _ = s_server
+    result = _tlsglass("trace", f"https://localhost:{port}/", "--cafile", str(pem["ca"]),
+                       "--resume")
+    assert result.returncode == 0, result.stderr
+    assert "first connection: full handshake" in result.stderr
+    words = " ".join(result.stdout.split())
+    assert "accepts pre-shared key #0" in words
+    assert "Early Secret = HKDF-Extract(0, PSK)" in words and "(psk_dhe_ke)" in words
+    assert "server -> client: Certificate" not in result.stdout
+    assert "Handshake complete" in result.stdout
+
+
+def test_trace_resume_openssl_tls12(pem: dict[str, Path],
+                                    s_server12: tuple[int, Process]) -> None:
+    port, _ = s_server12
+    result = _tlsglass("trace", f"localhost:{port}", "--cafile", str(pem["ca"]), "--resume",
+                       "--format", "json")
+    assert result.returncode == 0, result.stderr
+    story = json.loads(result.stdout)["story"]
+    titles = [step["title"] for step in story["steps"]]
+    assert titles[:2] == ["ClientHello", "ServerHello"] and "Certificate" not in titles
+    assert titles[-5:] == ["ChangeCipherSpec", "Finished", "ChangeCipherSpec", "Finished",
+                           "Alert CLOSE_NOTIFY"]
+    assert "session ticket (RFC 5077) to resume" in story["steps"][0]["summary"]
+    assert "the earlier session resumes" in story["steps"][1]["summary"]
+    assert story["outcome"] == "complete"
+
+
+def test_trace_resume_refused(pem: dict[str, Path], tmp_path: Path) -> None:
+    """A server with no tickets and no session cache: --resume says so, exit status 1."""
+    need("openssl")
+    port = free_port()
+    args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(pem["cert"]),
+            "-key", str(pem["key"]), "-www", "-no_ticket", "-no_cache", "-tls1_2"]
+    with run(args, tmp_path, "s_server") as server:
+        server.wait_output("ACCEPT")
+        result = _tlsglass("trace", f"localhost:{port}", "--cafile", str(pem["ca"]),
+                           "--resume")
+    assert result.returncode == 1
+    assert "nothing to resume" in result.stderr or "did not resume" in result.stderr
+
+
 def test_trace_openssl_json_and_html(pem: dict[str, Path], s_server: tuple[int, Process],
                                      tmp_path: Path) -> None:
     port, _ = s_server
