@@ -321,6 +321,41 @@ def test_serve_trace_with_openssl_s_client(pem: dict[str, Path], tmp_path: Path)
     assert "we ended the handshake with PROTOCOL_VERSION" in tls11
 
 
+def test_serve_http_dir_trace_with_curl(pem: dict[str, Path], tmp_path: Path) -> None:
+    """The static-file server narrates each handshake: curl over TLS 1.3 (HTTP/2), then
+    forced to TLS 1.2, then a TLS 1.1 ClientHello from openssl, refused and narrated."""
+    curl = need("curl")
+    need("openssl")
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "index.html").write_text("<h1>traced</h1>\n")
+    port = free_port()
+    args = [*TLSGLASS, "serve", "--http", str(root), "--port", str(port),
+            "--cert", str(pem["cert"]), "--key", str(pem["key"]), "--trace"]
+    with run(args, tmp_path, "serve") as server:
+        wait_for_port(port, server.proc)
+        for extra in ([], ["--tlsv1.2", "--tls-max", "1.2"]):
+            got = subprocess.run([curl, "-sS", "--cacert", str(pem["ca"]), *extra,
+                                  f"https://localhost:{port}/"],
+                                 capture_output=True, timeout=30, check=False)
+            assert got.returncode == 0 and b"traced" in got.stdout, got.stderr
+        _wait_count(server, "Handshake complete", 2)
+        subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_1",
+                        "-cipher", "DEFAULT@SECLEVEL=0"],
+                       input=b"", capture_output=True, timeout=20, check=False)
+        out = server.wait_output("Handshake failed")
+    tls13, tls12, tls11 = _stories(out)
+    assert "application protocol h2" in " ".join(tls13.split())
+    assert "server -> client: CertificateVerify [encrypted]" in tls13
+    assert "server -> client: ServerKeyExchange" in tls12
+    assert "client -> server: ClientKeyExchange" in tls12
+    assert "we ended the handshake with PROTOCOL_VERSION" in tls11
+    # Each handshake is told once, as soon as it is over; the HTTP answers are not.
+    assert out.count("--- handshake from 127.0.0.1 ---") == 3
+    assert "server -> client: Application data" not in tls13 + tls12
+    assert '"GET / HTTP/2" 200' in out
+
+
 def test_demo_one_after_the_other() -> None:
     result = _tlsglass("demo", "--width", "80")
     assert result.returncode == 0, result.stderr
