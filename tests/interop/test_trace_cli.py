@@ -397,3 +397,15 @@ def test_trace_gnutls_serv_json(pem: dict[str, Path], tmp_path: Path) -> None:
     assert story["outcome"] == "complete"
     hello = story["steps"][0]["message_bytes"]
     assert hello[0]["label"] == "msg_type" and hello[0]["data"] == "01"
+
+
+def test_demo_tls12() -> None:
+    result = _tlsglass("demo", "--tls12", "--width", "80")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("Handshake complete") == 2
+    for title in ("server -> client: ServerKeyExchange", "client -> server: ClientKeyExchange",
+                  "client -> server: ChangeCipherSpec"):
+        assert out.count(title) == 2, title
+    assert "encrypted under its write key from the key block" in " ".join(out.split())
+    assert "keys of the key block (RFC 5246 §6.2.3.3)" in out

@@ -17,8 +17,8 @@ from typing import Final
 from tlsglass.enums import HandshakeType
 from tlsglass.trace.explain import Explanation, explain
 
-__all__ = ["APPLICATION_DATA", "CHANGE_CIPHER_SPEC_12", "EARLY_DATA", "explain_message",
-           "key_schedule12", "psk_key_schedule", "resumed_keys12"]
+__all__ = ["APPLICATION_DATA", "APPLICATION_DATA_12", "CHANGE_CIPHER_SPEC_12", "EARLY_DATA",
+           "explain_message", "key_schedule12", "psk_key_schedule", "resumed_keys12"]
 
 E = Explanation
 _HS = HandshakeType
@@ -123,6 +123,12 @@ APPLICATION_DATA: Final = E(
     "The {sender} sends application data, encrypted under its application traffic key.",
     "Each record is sealed with the AEAD: confidential, and any change, reordering or "
     "truncation is detected.", "RFC 8446 §5.2")
+
+APPLICATION_DATA_12: Final = E(
+    "The {sender} sends application data, encrypted under its write key from the key block.",
+    "Each record is sealed with the AEAD, its sequence number in the nonce and the "
+    "additional data: confidential, and any change, reordering or truncation is detected.",
+    "RFC 5246 §6.2.3.3, RFC 5288 §3")
 
 EARLY_DATA: Final = E(
     "The {sender} sends 0-RTT data before the handshake is complete, under "

@@ -38,6 +38,7 @@ from tlsglass.trace.annotate import ByteField, annotate_message, annotate_record
 from tlsglass.trace.explain import explain, explain_key, explain_state, message_name
 from tlsglass.trace.explain12 import (
     APPLICATION_DATA,
+    APPLICATION_DATA_12,
     CHANGE_CIPHER_SPEC_12,
     EARLY_DATA,
     explain_message,
@@ -272,7 +273,8 @@ class _Builder:
     def application_data(self, record: RecordTrace) -> None:
         sender, receiver = self.who(record.direction)
         epoch = self.write_epoch if record.direction == "out" else self.read_epoch
-        info = EARLY_DATA if epoch == "early" else APPLICATION_DATA
+        info = EARLY_DATA if epoch == "early" else \
+            APPLICATION_DATA_12 if self.context.tls12 else APPLICATION_DATA
         title = "Early data (0-RTT)" if epoch == "early" else "Application data"
         last = self.drafts[-1].step if self.drafts else None
         if last is not None and last.title == title and last.sender == sender:
