@@ -9,6 +9,7 @@ Regenerate after an intended change with TLSGLASS_UPDATE_GOLDEN=1.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from dataclasses import replace
@@ -77,7 +78,17 @@ def test_tls12_full_handshake() -> None:
     doc = json.loads(render_json(server))["story"]
     kx = next(step for step in doc["steps"] if step["title"] == "ServerKeyExchange")
     assert ["named_curve", "X25519"] in kx["fields"]
-    assert kx["message_bytes"][0]["data"] == "0c"
+    labels = [f["label"] for f in kx["message_bytes"]]
+    assert labels == ["msg_type", "length", "curve_type", "named_curve", "public", "algorithm",
+                      "signature"]
+    cke = next(step for step in doc["steps"] if step["title"] == "ClientKeyExchange")
+    assert [f["label"] for f in cke["message_bytes"]] == ["msg_type", "length", "ecdh_Yc"]
+    for step in (kx, cke):  # the fields cover every byte of the message, in order
+        spans = [(f["start"], f["end"]) for f in step["message_bytes"]]
+        assert spans[0][0] == 0
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
+        length = int(step["message_bytes"][1]["data"], 16)
+        assert spans[-1][1] == 4 + length
 
 
 def test_tls12_resumption() -> None:

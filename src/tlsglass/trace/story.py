@@ -35,6 +35,7 @@ from tlsglass.observe import (
     TrustDecision,
 )
 from tlsglass.trace.annotate import ByteField, annotate_message, annotate_record_header
+from tlsglass.trace.annotate12 import annotate_key_exchange
 from tlsglass.trace.explain import explain, explain_key, explain_state, message_name
 from tlsglass.trace.explain12 import (
     APPLICATION_DATA,
@@ -56,6 +57,7 @@ from tlsglass.wire import (
     KeyShareServerHello,
     PreSharedKeyServerHello,
     ServerHello,
+    ServerKeyExchange,
     SupportedVersionsClientHello,
     find,
     find_raw,
@@ -217,12 +219,20 @@ class _Builder:
             title=message_name(title_type), summary=summary.text,
             why=info.why if info else "", rfc=info.rfc if info else "", encrypted=encrypted,
             fields=summary.fields, details=summary.details,
-            message_bytes=annotate_message(msg, raw, self.reveal) if self.with_bytes else (),
+            message_bytes=self.message_bytes(msg, raw) if self.with_bytes else (),
             record_bytes=record_bytes)
         self.add(step)
         if record.direction == "out":
             self.awaiting_record.append(len(self.drafts) - 1)
         self.key_schedule12(msg)
+
+    def message_bytes(self, msg: HandshakeMessage, raw: bytes) -> tuple[ByteField, ...]:
+        """A 1.2 key exchange's body is laid out by the suite; everything else generically."""
+        if isinstance(msg, ServerKeyExchange | ClientKeyExchange):
+            fields = annotate_key_exchange(msg, raw, self.context.key_exchange)
+            if fields is not None:
+                return fields
+        return annotate_message(msg, raw, self.reveal)
 
     def key_schedule12(self, msg: HandshakeMessage) -> None:
         """Secrets that are never installed as such (TLS 1.2's, and the PSK that starts a
