@@ -29,7 +29,7 @@ _directions = st.sampled_from(["in", "out"])
 _text = st.text(max_size=30)
 
 
-def ServerHello12Suite(suite: int) -> ServerHello:
+def _server_hello12(suite: int) -> ServerHello:
     return ServerHello(legacy_version=0x0303, random=bytes(32), legacy_session_id_echo=b"",
                        cipher_suite=suite, legacy_compression_method=0, extensions=())
 
@@ -44,7 +44,7 @@ def _message(role: str, direction: str, msg: object) -> TraceRecord:
 _tls12 = st.one_of(
     *TLS12_MESSAGE_STRATEGIES.values(),
     server_hellos().map(lambda h: replace(h, extensions=())),
-    st.builds(ServerHello12Suite, st.sampled_from(list(CipherSuite))),
+    st.builds(_server_hello12, st.sampled_from(list(CipherSuite))),
     st.builds(ServerKeyExchange, body=st.binary(max_size=80)),
     st.builds(ClientKeyExchange, body=st.binary(max_size=80)),
 )
@@ -90,7 +90,7 @@ def test_colour_only_when_asked() -> None:
 def test_tls12_messages_after_a_tls12_server_hello(suite: int, messages: list[object],
                                                    role: str) -> None:
     """Every TLS 1.2 message told in the context of any suite the ServerHello chose."""
-    records = [_message(role, "in" if role == "client" else "out", ServerHello12Suite(suite))]
+    records = [_message(role, "in" if role == "client" else "out", _server_hello12(suite))]
     records += [_message(role, "in", msg) for msg in messages]
     story = build_story(records, with_bytes=True)
     assert len(story.steps) == len(records)
