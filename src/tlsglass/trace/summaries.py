@@ -84,11 +84,10 @@ def _client_hello(msg: ClientHello, sender: str) -> Summary:
     offered = find(exts, SupportedVersionsClientHello)
     shares = find(exts, KeyShareClientHello)
     sni = find(exts, ServerNameList)
-    alpn = find(exts, ALPN)
     psk = find(exts, PreSharedKeyClientHello)
-    version_text = versions(offered.values if offered else (msg.legacy_version,))
+    version_values = offered.values if offered else (msg.legacy_version,)
     share_groups = tuple(s.group for s in shares.client_shares) if shares else ()
-    text = (f"The client says hello: it can speak {version_text}, offers "
+    text = (f"The client says hello: it can speak {versions(version_values)}, offers "
             f"{len(msg.cipher_suites)} cipher suites")
     text += f" and sends key shares for {names(NamedGroup, share_groups) or 'no group'}." \
         if shares is not None else "."
@@ -101,26 +100,34 @@ def _client_hello(msg: ClientHello, sender: str) -> Summary:
                  "(§4.2.11.2).")
     if find(exts, EarlyDataIndication) is not None:
         text += " It will send 0-RTT data right after this message."
-    text += resumption_offer12(msg, offered.values if offered else (msg.legacy_version,))
-    fields = [("versions", version_text),
+    text += resumption_offer12(msg, version_values)
+    fields = [("versions", versions(version_values)),
               ("cipher_suites", names(CipherSuite, msg.cipher_suites))]
     if shares is not None:
         fields.append(("key_share", names(NamedGroup, share_groups)))
+    return Summary(text, (*fields, *_client_hello_fields(exts)))
+
+
+def _client_hello_fields(exts: tuple[Extension, ...]) -> list[tuple[str, str]]:
+    """The offers a ClientHello makes in its extensions, named."""
+    fields = []
     groups = find(exts, SupportedGroups)
     if groups is not None:
         fields.append(("supported_groups", names(NamedGroup, groups.values)))
     schemes = find(exts, SignatureAlgorithms)
     if schemes is not None:
         fields.append(("signature_algorithms", names(SignatureScheme, schemes.values)))
+    alpn = find(exts, ALPN)
     if alpn is not None:
         fields.append(("alpn", ", ".join(p.decode("latin-1") for p in alpn.protocol_name_list)))
     modes = find(exts, PskKeyExchangeModes)
     if modes is not None:
         fields.append(("psk_key_exchange_modes", names(PskKeyExchangeMode, modes.ke_modes)))
+    psk = find(exts, PreSharedKeyClientHello)
     if psk is not None:
         fields.append(("psk_identities", ", ".join(_identity(i) for i in psk.identities)))
     fields.append(("extensions", ext_names(exts)))
-    return Summary(text, tuple(fields))
+    return fields
 
 
 def _identity(identity: PskIdentity) -> str:
