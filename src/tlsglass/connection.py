@@ -178,6 +178,9 @@ class Connection:
         self._early_sent += len(data)
         if data:
             self._out.append(self._records.protect(_APPLICATION_DATA, bytes(data)))
+            if self.config.trace is not None:  # convention 13: 0-RTT records out, too
+                self._trace_record("out", _APPLICATION_DATA, len(data), True,
+                                   self._out[-1][:5])
 
     def key_update(self, request_peer: bool = True) -> None:
         """§4.6.3: update our write key; with request_peer, ask the peer to update too."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,6 +70,87 @@ def test_trace_openssl_text(pem: dict[str, Path], s_server: tuple[int, Process])
     assert "message bytes:" in out and "legacy_session_id_echo" in out
     assert "Handshake complete" in out
     assert "GET / -> HTTP/1.0 200 ok" in result.stderr
+
+
+@pytest.fixture
+def s_server12(pem: dict[str, Path], tmp_path: Path) -> Iterator[tuple[int, Process]]:
+    need("openssl")
+    port = free_port()
+    args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(pem["cert"]),
+            "-key", str(pem["key"]), "-www", "-tls1_2"]
+    with run(args, tmp_path, "s_server") as server:
+        server.wait_output("ACCEPT")
+        yield port, server
+
+
+def test_trace_openssl_tls12(pem: dict[str, Path], s_server12: tuple[int, Process]) -> None:
+    port, _ = s_server12
+    result = _tlsglass("trace", f"https://localhost:{port}/", "--cafile", str(pem["ca"]),
+                       "--bytes")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for title in ("client -> server: ClientHello", "server -> client: ServerHello",
+                  "server -> client: Certificate\n", "server -> client: ServerKeyExchange",
+                  "server -> client: ServerHelloDone", "client -> server: ClientKeyExchange",
+                  "client -> server: ChangeCipherSpec", "client -> server: Finished [encrypted]",
+                  "server -> client: NewSessionTicket", "server -> client: ChangeCipherSpec",
+                  "server -> client: Finished [encrypted]",
+                  "client -> server: Application data [encrypted]"):
+        assert title in out, title
+    words = " ".join(out.split())
+    assert "The server's chain verifies: CN=localhost -> CN=tlsglass test root" in words
+    # -tls1_2 caps the server itself at TLS 1.2, so no sentinel (RFC 8446 §4.1.3); our own
+    # server's sentinel is checked in test_serve_trace_with_openssl_s_client.
+    assert "no DOWNGRD sentinel in the random" in words
+    assert "its ephemeral ECDHE public value for X25519" in words
+    assert 'PRF(premaster_secret, "extended master secret", session_hash)' in words
+    assert "client_write_key (tls12 epoch) now protects what the client sends" in words
+    assert "Handshake complete" in out
+    assert "GET / -> HTTP/1.0 200 ok" in result.stderr
+
+
+def test_trace_resume_openssl_tls13(pem: dict[str, Path],
+                                    s_server: tuple[int, Process]) -> None:
+    port, _ = s_server
+    result = _tlsglass("trace", f"https://localhost:{port}/", "--cafile", str(pem["ca"]),
+                       "--resume")
+    assert result.returncode == 0, result.stderr
+    assert "first connection: full handshake" in result.stderr
+    words = " ".join(result.stdout.split())
+    assert "accepts pre-shared key #0" in words
+    assert "Early Secret = HKDF-Extract(0, PSK)" in words and "(psk_dhe_ke)" in words
+    assert "server -> client: Certificate" not in result.stdout
+    assert "Handshake complete" in result.stdout
+
+
+def test_trace_resume_openssl_tls12(pem: dict[str, Path],
+                                    s_server12: tuple[int, Process]) -> None:
+    port, _ = s_server12
+    result = _tlsglass("trace", f"localhost:{port}", "--cafile", str(pem["ca"]), "--resume",
+                       "--format", "json")
+    assert result.returncode == 0, result.stderr
+    story = json.loads(result.stdout)["story"]
+    titles = [step["title"] for step in story["steps"]]
+    assert titles[:2] == ["ClientHello", "ServerHello"] and "Certificate" not in titles
+    assert titles[-5:] == ["ChangeCipherSpec", "Finished", "ChangeCipherSpec", "Finished",
+                           "Alert CLOSE_NOTIFY"]
+    assert "session ticket (RFC 5077) to resume" in story["steps"][0]["summary"]
+    assert "the earlier session resumes" in story["steps"][1]["summary"]
+    assert story["outcome"] == "complete"
+
+
+def test_trace_resume_refused(pem: dict[str, Path], tmp_path: Path) -> None:
+    """A server with no tickets and no session cache: --resume says so, exit status 1."""
+    need("openssl")
+    port = free_port()
+    args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(pem["cert"]),
+            "-key", str(pem["key"]), "-www", "-no_ticket", "-no_cache", "-tls1_2"]
+    with run(args, tmp_path, "s_server") as server:
+        server.wait_output("ACCEPT")
+        result = _tlsglass("trace", f"localhost:{port}", "--cafile", str(pem["ca"]),
+                           "--resume")
+    assert result.returncode == 1
+    assert "nothing to resume" in result.stderr or "did not resume" in result.stderr
 
 
 def test_trace_openssl_json_and_html(pem: dict[str, Path], s_server: tuple[int, Process],
@@ -180,28 +262,98 @@ def test_trace_mutual_tls_with_openssl(pem: dict[str, Path], tmp_path: Path) -> 
     assert "Handshake complete" in out
 
 
+def _s_client(port: int, pem: dict[str, Path], *options: str
+              ) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+         "-CAfile", str(pem["ca"]), "-quiet", "-no_ign_eof", "-verify_return_error", *options],
+        input=b"ping\n", capture_output=True, timeout=20, check=False)
+
+
+def _wait_count(process: Process, text: str, count: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while process.output().count(text) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.output().count(text) >= count, process.output()[-3000:]
+
+
+def _stories(out: str) -> list[str]:
+    return out.split("--- handshake from 127.0.0.1 ---")[1:]
+
+
 def test_serve_trace_with_openssl_s_client(pem: dict[str, Path], tmp_path: Path) -> None:
+    """TLS 1.3, then TLS 1.2, then TLS 1.1 (refused) from openssl s_client, each narrated."""
     need("openssl")
     port = free_port()
     args = [*TLSGLASS, "serve", "--port", str(port), "--cert", str(pem["cert"]),
             "--key", str(pem["key"]), "--trace"]
     with run(args, tmp_path, "serve") as server:
         wait_for_port(port, server.proc)
-        client = subprocess.run(
-            ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
-             "-CAfile", str(pem["ca"]), "-quiet", "-no_ign_eof", "-verify_return_error"],
-            input=b"ping\n", capture_output=True, timeout=20, check=False)
+        client = _s_client(port, pem)
         assert client.returncode == 0, client.stderr
-        out = server.wait_output("Handshake complete")
-        subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2"],
+        server.wait_output("Handshake complete")
+        client = _s_client(port, pem, "-tls1_2")
+        assert client.returncode == 0, client.stderr
+        _wait_count(server, "Handshake complete", 2)
+        # OpenSSL 3.0 sends a ClientHello with legacy_version 0x0302 and no
+        # supported_versions; SECLEVEL=0 lets it offer TLS 1.1 at all.
+        subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_1",
+                        "-cipher", "DEFAULT@SECLEVEL=0"],
                        input=b"", capture_output=True, timeout=20, check=False)
         out = server.wait_output("Handshake failed")
-    assert "--- handshake from 127.0.0.1 ---" in out
-    assert "TLS handshake seen from the server" in out
-    assert "client -> server: ClientHello" in out
-    assert "server -> client: Certificate [encrypted]" in out
-    assert "certificate: CN=localhost (its names match the requested server name)" in out
-    assert "we ended the handshake with PROTOCOL_VERSION" in out
+    tls13, tls12, tls11 = _stories(out)
+    assert "TLS handshake seen from the server" in tls13
+    assert "client -> server: ClientHello" in tls13
+    assert "server -> client: Certificate [encrypted]" in tls13
+    assert "certificate: CN=localhost (its names match the requested server name)" in tls13
+    for title in ("server -> client: ServerHello", "server -> client: Certificate\n",
+                  "server -> client: ServerKeyExchange", "server -> client: ServerHelloDone",
+                  "client -> server: ClientKeyExchange", "client -> server: ChangeCipherSpec",
+                  "client -> server: Finished [encrypted]",
+                  "server -> client: ChangeCipherSpec", "server -> client: Finished [encrypted]"):
+        assert title in tls12, title
+    words = " ".join(tls12.split())  # the text is wrapped
+    assert "The server answers: TLS 1.2 with TLS_ECDHE_ECDSA_WITH_" in words
+    assert "the random ends with the sentinel DOWNGRD" in words
+    assert 'PRF(premaster_secret, "extended master secret", session_hash)' in words
+    assert "Handshake complete" in tls12
+    assert "TLS 1.1" in tls11 and "ServerHello" not in tls11
+    assert "we ended the handshake with PROTOCOL_VERSION" in tls11
+
+
+def test_serve_http_dir_trace_with_curl(pem: dict[str, Path], tmp_path: Path) -> None:
+    """The static-file server narrates each handshake: curl over TLS 1.3 (HTTP/2), then
+    forced to TLS 1.2, then a TLS 1.1 ClientHello from openssl, refused and narrated."""
+    curl = need("curl")
+    need("openssl")
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "index.html").write_text("<h1>traced</h1>\n")
+    port = free_port()
+    args = [*TLSGLASS, "serve", "--http", str(root), "--port", str(port),
+            "--cert", str(pem["cert"]), "--key", str(pem["key"]), "--trace"]
+    with run(args, tmp_path, "serve") as server:
+        wait_for_port(port, server.proc)
+        for extra in ([], ["--tlsv1.2", "--tls-max", "1.2"]):
+            got = subprocess.run([curl, "-sS", "--cacert", str(pem["ca"]), *extra,
+                                  f"https://localhost:{port}/"],
+                                 capture_output=True, timeout=30, check=False)
+            assert got.returncode == 0 and b"traced" in got.stdout, got.stderr
+        _wait_count(server, "Handshake complete", 2)
+        subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_1",
+                        "-cipher", "DEFAULT@SECLEVEL=0"],
+                       input=b"", capture_output=True, timeout=20, check=False)
+        out = server.wait_output("Handshake failed")
+    tls13, tls12, tls11 = _stories(out)
+    assert "application protocol h2" in " ".join(tls13.split())
+    assert "server -> client: CertificateVerify [encrypted]" in tls13
+    assert "server -> client: ServerKeyExchange" in tls12
+    assert "client -> server: ClientKeyExchange" in tls12
+    assert "we ended the handshake with PROTOCOL_VERSION" in tls11
+    # Each handshake is told once, as soon as it is over; the HTTP answers are not.
+    assert out.count("--- handshake from 127.0.0.1 ---") == 3
+    assert "server -> client: Application data" not in tls13 + tls12
+    assert '"GET / HTTP/2" 200' in out
 
 
 def test_demo_one_after_the_other() -> None:
@@ -245,3 +397,15 @@ def test_trace_gnutls_serv_json(pem: dict[str, Path], tmp_path: Path) -> None:
     assert story["outcome"] == "complete"
     hello = story["steps"][0]["message_bytes"]
     assert hello[0]["label"] == "msg_type" and hello[0]["data"] == "01"
+
+
+def test_demo_tls12() -> None:
+    result = _tlsglass("demo", "--tls12", "--width", "80")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("Handshake complete") == 2
+    for title in ("server -> client: ServerKeyExchange", "client -> server: ClientKeyExchange",
+                  "client -> server: ChangeCipherSpec"):
+        assert out.count(title) == 2, title
+    assert "encrypted under its write key from the key block" in " ".join(out.split())
+    assert "keys of the key block (RFC 5246 §6.2.3.3)" in out

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
 
+import tlsglass
 from helpers import Pair, Pki, client_config, server_config
 from tlsglass.observe import MessageTrace
 from tlsglass.trace import Recorder, Story, render_html, render_json, render_text
@@ -106,3 +108,27 @@ def test_reveal_is_needed_even_with_a_key_log(render: object) -> None:
     assert values
     text = render(rc.story(with_bytes=True))  # type: ignore[operator]
     assert not any(v in text for v in values)
+
+
+def test_no_secret_in_tls12_stories_full_and_resumed() -> None:
+    """TLS 1.2: the master secret (the key log's CLIENT_RANDOM line) and both Finished
+    values stay out of every rendering, in the full handshake and the resumed one."""
+    pki = Pki()
+    secrets: list[bytes] = []
+    store = tlsglass.InMemoryTicketStore()
+    server = server_config(pki.issue())
+    for _ in range(2):
+        rc, rs = Recorder(), Recorder()
+        client = client_config(pki, trace=rc, ticket_store=store,
+                               maximum_version=tlsglass.ProtocolVersion.TLS1_2,
+                               key_log=lambda label, cr, s: secrets.append(s))
+        pair = Pair(client, replace(server, trace=rs)).handshake()
+        finished = [r.message.verify_data for r in rc.records
+                    if isinstance(r, MessageTrace) and isinstance(r.message, Finished)]
+        assert len(finished) == 2 and secrets
+        for story in (rc.story(with_bytes=True), rs.story(with_bytes=True)):
+            for text in (render_text(story), render_json(story), render_html(story),
+                         repr(story)):
+                for value in (*secrets, *finished):
+                    assert value.hex() not in text and value.hex(" ") not in text
+    assert pair.client.resumed

@@ -1,12 +1,16 @@
-"""The tracer reads what the wire delivered: any decodable message, any alert or record
-value, in any order, from either side, builds a story and renders without error."""
+"""The tracer reads what the wire delivered: any decodable message (TLS 1.3 or 1.2), any
+alert or record value, in any order, from either side, builds a story and renders without
+error; a key-exchange body that does not fit the negotiated suite is still told."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategies import handshake_messages
+from strategies import TLS12_MESSAGE_STRATEGIES, handshake_messages, server_hellos
+from tlsglass.enums import CipherSuite
 from tlsglass.observe import (
     AlertTrace,
     Decision,
@@ -18,11 +22,16 @@ from tlsglass.observe import (
     TrustDecision,
 )
 from tlsglass.trace import build_story, render_html, render_json, render_text
-from tlsglass.wire import encode_handshake
+from tlsglass.wire import ClientKeyExchange, ServerHello, ServerKeyExchange, encode_handshake
 
 _roles = st.sampled_from(["client", "server"])
 _directions = st.sampled_from(["in", "out"])
 _text = st.text(max_size=30)
+
+
+def _server_hello12(suite: int) -> ServerHello:
+    return ServerHello(legacy_version=0x0303, random=bytes(32), legacy_session_id_echo=b"",
+                       cipher_suite=suite, legacy_compression_method=0, extensions=())
 
 
 def _message(role: str, direction: str, msg: object) -> TraceRecord:
@@ -30,8 +39,19 @@ def _message(role: str, direction: str, msg: object) -> TraceRecord:
                         raw=encode_handshake(msg))  # type: ignore[arg-type]
 
 
+# A ServerHello without supported_versions chooses TLS 1.2 with any suite (RSA, DHE, ECDHE
+# or a TLS 1.3 one), and key-exchange bodies may be anything: the tracer must cope.
+_tls12 = st.one_of(
+    *TLS12_MESSAGE_STRATEGIES.values(),
+    server_hellos().map(lambda h: replace(h, extensions=())),
+    st.builds(_server_hello12, st.sampled_from(list(CipherSuite))),
+    st.builds(ServerKeyExchange, body=st.binary(max_size=80)),
+    st.builds(ClientKeyExchange, body=st.binary(max_size=80)),
+)
+
 _records = st.one_of(
     st.builds(_message, _roles, _directions, handshake_messages()),
+    st.builds(_message, _roles, _directions, _tls12),
     st.builds(AlertTrace, role=_roles, direction=_directions, level=st.integers(0, 255),
               description=st.integers(0, 255), reason=_text),
     st.builds(RecordTrace, role=_roles, direction=_directions, content_type=st.integers(0, 255),
@@ -48,7 +68,7 @@ _records = st.one_of(
 )
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(_records, max_size=12), st.booleans())
 def test_any_sequence_of_records_renders(records: list[TraceRecord], with_bytes: bool) -> None:
     story = build_story(records, with_bytes=with_bytes)
@@ -63,3 +83,17 @@ def test_colour_only_when_asked() -> None:
     story = build_story(records)
     assert "\x1b[" in render_text(story, colour=True)
     assert "\x1b[" not in render_text(story)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(list(CipherSuite)), st.lists(_tls12, min_size=1, max_size=6), _roles)
+def test_tls12_messages_after_a_tls12_server_hello(suite: int, messages: list[object],
+                                                   role: str) -> None:
+    """Every TLS 1.2 message told in the context of any suite the ServerHello chose."""
+    records = [_message(role, "in" if role == "client" else "out", _server_hello12(suite))]
+    records += [_message(role, "in", msg) for msg in messages]
+    story = build_story(records, with_bytes=True)
+    assert len(story.steps) == len(records)
+    for step in story.steps:
+        assert step.summary and step.title
+    render_text(story)

@@ -10,16 +10,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any, TextIO
 
 from tlsglass import CertifiedKey, TrustStore
 from tlsglass.ca import ThrowawayCA
 from tlsglass.cli._common import apply_common_options
+from tlsglass.trace import Recorder, render_text
 
-__all__ = ["add_static_options", "run_static"]
+__all__ = ["add_static_options", "narrate", "run_static"]
+
+_PRINT_LOCK = threading.Lock()  # one story at a time on stdout (serve's echo threads)
+
+
+def narrate(peer: str, recorder: Recorder, with_bytes: bool) -> None:
+    """`serve --trace`: print one connection's story in one write, so that concurrent
+    clients' stories do not interleave."""
+    story = recorder.story("server", with_bytes=with_bytes)
+    colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    with _PRINT_LOCK:
+        sys.stdout.write(f"--- handshake from {peer} ---\n" + render_text(story, colour=colour))
+        sys.stdout.flush()
 
 
 def add_static_options(p: argparse.ArgumentParser) -> None:
@@ -77,9 +92,12 @@ async def _serve(args: argparse.Namespace, log: TextIO) -> None:
     from tlsglass.http import HTTPSServer, ServerOptions, server_config
 
     sites = _sites(args)
+    with_bytes = args.trace_bytes
     options = ServerOptions(
         hsts_max_age=args.hsts, handshake_timeout=args.handshake_timeout,
-        idle_timeout=args.idle_timeout, access_log=lambda r: print(r.line(), file=log, flush=True))
+        idle_timeout=args.idle_timeout, access_log=lambda r: print(r.line(), file=log, flush=True),
+        narrate=(lambda peer, recorder: narrate(peer, recorder, with_bytes))
+        if args.trace else None)
     server = HTTPSServer(sites, options, config=server_config(sites, **_tls_options(args)))
     await server.start(args.host, args.port, redirect_port=args.redirect_port)
     stop = asyncio.Event()

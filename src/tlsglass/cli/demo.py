@@ -1,4 +1,5 @@
-"""`tlsglass demo`: watch a whole TLS 1.3 handshake from both sides, no network needed.
+"""`tlsglass demo`: watch a whole TLS 1.3 handshake (or, with --tls12, a TLS 1.2 one)
+from both sides, no network needed.
 
 A tlsglass server with a throwaway CA listens on 127.0.0.1; a tlsglass client that
 trusts only that CA connects, sends one encrypted HTTP request and reads the
@@ -17,7 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tlsglass import ClientConfig, ServerConfig, TLSError
+from tlsglass import ClientConfig, ProtocolVersion, ServerConfig, TLSError
 from tlsglass.ca import ThrowawayCA
 from tlsglass.cli._common import describe_session
 from tlsglass.io import connect, wrap_server
@@ -37,6 +38,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="show each message's bytes, field by field")
     p.add_argument("--html", metavar="FILE", help="also write both stories as one HTML page")
     p.add_argument("--width", type=int, help="terminal width (default: detected)")
+    p.add_argument("--tls12", action="store_true",
+                   help="a TLS 1.2 handshake instead (ServerKeyExchange, ChangeCipherSpec...)")
 
 
 def _serve(listener: socket.socket, config: ServerConfig, errors: list[BaseException]) -> None:
@@ -54,7 +57,7 @@ def _serve(listener: socket.socket, config: ServerConfig, errors: list[BaseExcep
         errors.append(exc)
 
 
-def _handshake(client: Recorder, server: Recorder) -> tuple[list[str], bytes]:
+def _handshake(client: Recorder, server: Recorder, tls12: bool) -> tuple[list[str], bytes]:
     ca = ThrowawayCA.create()
     server_config = ServerConfig(certificates=(ca.issue_server("localhost", "127.0.0.1"),),
                                  alpn_protocols=("http/1.1",), trace=server)
@@ -65,7 +68,9 @@ def _handshake(client: Recorder, server: Recorder) -> tuple[list[str], bytes]:
                                   daemon=True)
         thread.start()
         config = ClientConfig(server_name="localhost", trust=ca.trust,
-                              alpn_protocols=("http/1.1",), trace=client)
+                              alpn_protocols=("http/1.1",), trace=client,
+                              maximum_version=ProtocolVersion.TLS1_2 if tls12
+                              else ProtocolVersion.TLS1_3)
         with connect("127.0.0.1", port, config) as tls:
             session = describe_session(tls, True)
             tls.sendall(_REQUEST)
@@ -91,7 +96,7 @@ def _print_stories(client: Story, server: Story, width: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     client, server = Recorder(), Recorder()
-    session, response = _handshake(client, server)
+    session, response = _handshake(client, server, args.tls12)
     client_story = client.story(with_bytes=args.bytes)
     server_story = server.story(with_bytes=args.bytes)
     width = args.width or shutil.get_terminal_size((100, 24)).columns
@@ -100,12 +105,15 @@ def run(args: argparse.Namespace) -> int:
     _print_stories(client_story, server_story, width)
     print("The session, as the client sees it:")
     print("\n".join("  " + line for line in session))
-    print("\nThen, encrypted under the application traffic keys (RFC 8446 §5.2):")
+    print("\nThen, encrypted under the " + ("keys of the key block (RFC 5246 §6.2.3.3):"
+                                            if args.tls12 else
+                                            "application traffic keys (RFC 8446 §5.2):"))
     print("  client -> server: " + repr(_REQUEST.decode()))
     print("  server -> client: " + repr(response.decode("latin-1")))
     if args.html:
         Path(args.html).write_text(render_html(client_story, server_story,
-                                               title="tlsglass demo: both sides of a "
-                                                     "TLS 1.3 handshake"), encoding="utf-8")
+                                               title="tlsglass demo: both sides of a TLS "
+                                                     f"{'1.2' if args.tls12 else '1.3'} "
+                                                     "handshake"), encoding="utf-8")
         print(f"\nBoth stories as one page: {args.html}")
     return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import socket
 import sys
 import threading
@@ -19,16 +18,14 @@ from tlsglass.cli._common import (
     explain,
     psk_from_args,
 )
-from tlsglass.cli._static import add_static_options, run_static
+from tlsglass.cli._static import add_static_options, narrate, run_static
 from tlsglass.enums import SignatureScheme, describe
 from tlsglass.io import TLSSocket, wrap_server
 from tlsglass.observe import MessageTrace, TraceRecord
-from tlsglass.trace import Recorder, render_text
+from tlsglass.trace import Recorder
 from tlsglass.wire import ALPN, ClientHello, SignatureAlgorithms, SupportedGroups, find
 
 __all__ = ["add_parser", "run"]
-
-_PRINT_LOCK = threading.Lock()  # one story at a time on stdout
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -128,16 +125,7 @@ def _serve_one(sock: socket.socket, peer: str, config: ServerConfig, args: argpa
     except (TLSError, OSError) as exc:
         print(f"{peer}: {explain(exc)}", file=sys.stderr)
     if args.trace and not narrated.is_set() and recorder.records:
-        _narrate(peer, recorder, args.trace_bytes)  # a failed handshake, up to the failure
-
-
-def _narrate(peer: str, recorder: Recorder, with_bytes: bool) -> None:
-    """Print one connection's story in one write, so concurrent clients do not interleave."""
-    story = recorder.story("server", with_bytes=with_bytes)
-    colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    with _PRINT_LOCK:
-        sys.stdout.write(f"--- handshake from {peer} ---\n" + render_text(story, colour=colour))
-        sys.stdout.flush()
+        narrate(peer, recorder, args.trace_bytes)  # a failed handshake, up to the failure
 
 
 def _session(sock: socket.socket, peer: str, config: ServerConfig, http: bool,
@@ -148,7 +136,7 @@ def _session(sock: socket.socket, peer: str, config: ServerConfig, http: bool,
         print(f"{peer}: {tls.version()} {tls.cipher()} {tls.group()} {who}".rstrip(),
               file=sys.stderr)
         if tracing is not None:  # the handshake is done: tell it before serving
-            _narrate(peer, tracing[0], with_bytes)
+            narrate(peer, tracing[0], with_bytes)
             tracing[1].set()
         if http:
             _http_answer(tls, hellos[-1] if hellos else None)

@@ -5,18 +5,33 @@ story: text (colour on a terminal, plain when piped), JSON or one HTML page. For
 an https:// URL it also sends a GET and shows the response's status line. A
 failing handshake is traced up to the failure, and the exit status is 1.
 `--reveal-secrets` adds the traffic secrets to the story and writes a key log.
+
+`--resume` connects twice: the first, full handshake only collects a session
+(a TLS 1.3 ticket, or a TLS 1.2 ticket or session ID), and the story told is the
+second one, which offers it; the exit status is 1 when the server did not resume.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Final
 from urllib.parse import urlsplit
 
-from tlsglass import CertifiedKey, ClientConfig, KeyLog, TLSError, TrustStore
+from tlsglass import (
+    CertifiedKey,
+    ClientConfig,
+    ClientTicket,
+    InMemoryTicketStore,
+    KeyLog,
+    TLSError,
+    TrustStore,
+)
 from tlsglass.cli._common import (
     add_common_options,
     apply_common_options,
@@ -27,6 +42,8 @@ from tlsglass.io import TLSSocket, connect, key_log_from_environment
 from tlsglass.trace import Recorder, Story, render_html, render_json, render_text
 
 __all__ = ["add_parser", "output_story", "run"]
+
+_TICKET_WAIT: Final = 1.0  # seconds to wait for TLS 1.3 tickets after the handshake
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,6 +64,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--insecure", action="store_true",
                    help="do NOT verify the server's certificate (insecure)")
+    p.add_argument("--resume", action="store_true",
+                   help="connect twice and tell the second, resumed handshake")
     add_common_options(p)  # --alpn, --suites, --groups, versions, --keylog
 
 
@@ -62,10 +81,11 @@ def _target(text: str) -> tuple[str, int, str | None]:
         f"?{url.query}" if url.query else "")
 
 
-def _config(args: argparse.Namespace, host: str, recorder: Recorder, http: bool
-            ) -> ClientConfig:
+def _config(args: argparse.Namespace, host: str, recorder: Recorder, http: bool,
+            store: _CountingStore) -> ClientConfig:
     options: dict[str, object] = {"server_name": args.servername or host, "trace": recorder,
-                                  "insecure_skip_verification": args.insecure}
+                                  "insecure_skip_verification": args.insecure,
+                                  "ticket_store": store}
     if args.cafile:
         options["trust"] = TrustStore.from_file(args.cafile)
     elif args.capath:
@@ -78,6 +98,21 @@ def _config(args: argparse.Namespace, host: str, recorder: Recorder, http: bool
     if args.reveal_secrets:
         options["key_log"] = _Tee(recorder.key_log, options.get("key_log"))  # type: ignore[arg-type]
     return ClientConfig(**options)  # type: ignore[arg-type]
+
+
+class _CountingStore:
+    """The client's ticket store, counting what the server handed out (for --resume)."""
+
+    def __init__(self) -> None:
+        self.store = InMemoryTicketStore()
+        self.received = 0
+
+    def put(self, key: str, ticket: ClientTicket) -> None:
+        self.received += 1
+        self.store.put(key, ticket)
+
+    def take(self, key: str, now: float) -> ClientTicket | None:
+        return self.store.take(key, now)
 
 
 class _Tee:
@@ -135,25 +170,68 @@ def _write_key_log(recorder: Recorder, args: argparse.Namespace) -> None:
     print(f"tlsglass: secrets written to {path} (NSS key log format)", file=sys.stderr)
 
 
-def run(args: argparse.Namespace) -> int:
-    host, port, path = _target(args.target)
-    recorder = Recorder()
-    config = _config(args, host, recorder, path is not None)
-    status, failure = 0, ""
+def _session(tls: TLSSocket, host: str, path: str | None, store: _CountingStore) -> None:
+    """What one connection does after its handshake: the GET, and for --resume the wait
+    for TLS 1.3 tickets, which come after the handshake (RFC 8446 §4.6.1)."""
+    if path is not None:
+        line = _get(tls, host, path)
+        print(f"tlsglass: GET {path} -> {line}", file=sys.stderr)
+    if store.received == 0 and tls.version() == "TLS1_3":
+        tls.transport.settimeout(_TICKET_WAIT)  # type: ignore[attr-defined]
+        with contextlib.suppress(TimeoutError, TLSError, OSError):
+            tls.recv()
+
+
+def _connect(host: str, port: int, config: ClientConfig, args: argparse.Namespace,
+             path: str | None, store: _CountingStore) -> tuple[str, bool]:
+    """One connection: the failure explained (or ""), and whether it resumed."""
     try:
         with connect(host, port, config, timeout=args.timeout) as tls:
-            if path is not None:
-                line = _get(tls, host, path)
-                print(f"tlsglass: GET {path} -> {line}", file=sys.stderr)
+            resumed = tls.conn.resumed
+            _session(tls, host, path, store)
     except (TLSError, OSError) as exc:
-        status, failure = 1, explain(exc)
+        return explain(exc), False
+    return "", resumed
+
+
+def _first_connection(host: str, port: int, args: argparse.Namespace, path: str | None,
+                      store: _CountingStore) -> str:
+    """--resume: a full handshake that only collects a session; "" or why it failed."""
+    config = _config(args, host, Recorder(), path is not None, store)
+    failure, _ = _connect(host, port, replace(config, trace=None), args, path, store)
+    if failure:
+        return failure
+    if store.received == 0:  # TLS 1.2 sessions by ID are kept in the store as well
+        return ("the server handed out no session (no ticket, no session ID) on the first "
+                "connection: nothing to resume")
+    print(f"tlsglass: first connection: full handshake, {store.received} session(s) kept; "
+          "the story below is the second connection, which offers one", file=sys.stderr)
+    return ""
+
+
+def run(args: argparse.Namespace) -> int:
+    host, port, path = _target(args.target)
+    store = _CountingStore()
+    if args.resume:
+        failure = _first_connection(host, port, args, path, store)
+        if failure:
+            print(f"tlsglass: --resume: {failure}", file=sys.stderr)
+            return 1
+    recorder = Recorder()
+    config = _config(args, host, recorder, path is not None, store)
+    failure, resumed = _connect(host, port, config, args, path, store)
     if not recorder.records:
         print(f"tlsglass: {failure}", file=sys.stderr)
-        return status
+        return 1
     story = recorder.story(with_bytes=args.bytes, reveal=args.reveal_secrets)
     output_story(story, args, f"TLS handshake with {host}:{port}, step by step")
     if args.reveal_secrets:
         _write_key_log(recorder, args)
     if failure:
         print(f"tlsglass: {failure}", file=sys.stderr)
-    return status
+        return 1
+    if args.resume and not resumed:
+        print("tlsglass: the server did not resume the session: the story above is a full "
+              "handshake", file=sys.stderr)
+        return 1
+    return 0

@@ -177,7 +177,7 @@ def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
     key_share = find(hello.extensions, KeyShareClientHello)
     sent_groups = {s.group for s in key_share.client_shares} if key_share else set()
     key_pairs = {g: kp for g, kp in key_pairs.items() if g in sent_groups}
-    if out.tracing:  # the names are built only for a listening tracer
+    if out.tracing and key_pairs:  # no key_share at all when only TLS 1.2 is offered
         decide(out, "key_share", ", ".join(names(NamedGroup, list(key_pairs))),
                names(NamedGroup, list(config.groups)),
                "key shares sent in advance, to save a round trip")

@@ -39,10 +39,18 @@ from tlsglass.errors import (
     HandshakeFailure,
     IllegalParameter,
     ProtocolVersionError,
+    TLSError,
     UnsupportedExtension,
 )
 from tlsglass.events import HandshakeComplete
-from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
+from tlsglass.handshake.base import (
+    Authenticated,
+    Negotiated,
+    Output,
+    State,
+    decide,
+    report_trust,
+)
 from tlsglass.handshake.client import ClientHelloSent, session_store_key12
 from tlsglass.handshake.connected12 import (
     Connected12,
@@ -230,7 +238,16 @@ class WaitCertificate(_State12):
         if not msg.certificate_list:
             raise DecodeError("server sent an empty Certificate message")
         chain = tuple(X509Certificate.from_der(der) for der in msg.certificate_list)
-        verified = _verify(self.hello.sent, chain)
+        sent = self.hello.sent
+        try:
+            verified = _verify(sent, chain)
+        except TLSError as exc:
+            report_trust(out, "server", chain, None, server_name=sent.server_name, error=exc)
+            raise
+        method = ("custom verifier" if sent.config.verifier is not None else
+                  "verification disabled" if verified is None else "trust store")
+        report_trust(out, "server", chain, verified, server_name=sent.server_name,
+                     method=method)
         if is_rsa(self.hello.suite.key_exchange):
             # RSA key transport: no ServerKeyExchange; the server proves it holds the key
             # by reading our premaster secret, which its Finished shows.

@@ -30,9 +30,9 @@ from tlsglass.enums import (
     SignatureScheme,
     describe,
 )
-from tlsglass.errors import DecryptError, HandshakeFailure, IllegalParameter
+from tlsglass.errors import DecryptError, HandshakeFailure, IllegalParameter, TLSError
 from tlsglass.events import HandshakeComplete
-from tlsglass.handshake.base import Negotiated, Output, State, decide
+from tlsglass.handshake.base import Negotiated, Output, State, decide, report_trust
 from tlsglass.handshake.connected12 import (
     Connected12,
     SessionKeys12,
@@ -279,7 +279,13 @@ class WaitClientCertificate(WaitClientKeyExchange):
             chain = tuple(X509Certificate.from_der(der) for der in msg.certificate_list)
             trust = self.config.client_trust
             assert trust is not None
-            verify_client_chain(chain, trust, datetime.fromtimestamp(self.config.clock(), UTC))
+            try:
+                verified = verify_client_chain(chain, trust,
+                                               datetime.fromtimestamp(self.config.clock(), UTC))
+            except TLSError as exc:
+                report_trust(out, "client", chain, None, error=exc)
+                raise
+            report_trust(out, "client", chain, verified)
             decide(out, "client_certificate", chain[0].subject, (),
                    "its chain leads to a root the server trusts for clients")
         return WaitClientKeyExchange(

@@ -16,6 +16,7 @@ from typing import Any, Final, Protocol
 
 from tlsglass.http._files import Headers, Response, error_response, respond
 from tlsglass.http._site import SiteMap, host_of
+from tlsglass.trace import Recorder
 
 __all__ = ["AccessRecord", "App", "ConnectionFacts", "ServerOptions", "Session", "Writer",
            "facts_of"]
@@ -50,6 +51,7 @@ class AccessRecord:
 
 
 AccessLog = Callable[[AccessRecord], None]
+Narrator = Callable[[str, Recorder], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +77,10 @@ class ServerOptions:
     max_request_body: int = 1 << 20
     max_connections: int = 10_000
     access_log: AccessLog | None = field(default=None, repr=False)
+    # Tracer (`tlsglass serve --http DIR --trace`): called once per TLS connection, when
+    # its handshake is over (complete or failed), with the peer's address and a Recorder
+    # of that handshake alone. Each connection then gets its own config copy.
+    narrate: Narrator | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -21,22 +21,52 @@ import asyncio
 import contextlib
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import h11
 
 from tlsglass import Connection, ServerConfig, TLSError
-from tlsglass.http._app import App, ServerOptions, Session, Writer, facts_of
+from tlsglass.http._app import App, Narrator, ServerOptions, Session, Writer, facts_of
 from tlsglass.http._files import REASONS, error_response
 from tlsglass.http._http1 import serve_http1
 from tlsglass.http._http2 import serve_http2
 from tlsglass.http._site import Site, SiteMap, host_of, is_ip
 from tlsglass.io.aio import wrap
+from tlsglass.observe import TraceRecord
+from tlsglass.trace import Recorder
 
 __all__ = ["HTTPSServer", "ServerStats", "server_config"]
 
 ALPN = ("h2", "http/1.1")
+
+
+class _Narration:
+    """One connection's handshake, recorded for ServerOptions.narrate and told once."""
+
+    def __init__(self, narrate: Narrator, peer: str) -> None:
+        self.narrate, self.peer = narrate, peer
+        self.recorder = Recorder()
+        self.told = False
+
+    @classmethod
+    def start(cls, narrate: Narrator | None, writer: asyncio.StreamWriter) -> _Narration | None:
+        if narrate is None:
+            return None
+        peer = writer.get_extra_info("peername")
+        return cls(narrate, str(peer[0]) if peer else "?")
+
+    def config(self, config: ServerConfig) -> ServerConfig:
+        return replace(config, trace=self.sink)
+
+    def sink(self, record: TraceRecord) -> None:
+        if not self.told:  # the handshake only: application data is not kept
+            self.recorder(record)
+
+    def tell(self) -> None:
+        self.told = True
+        if self.recorder.records:
+            self.narrate(self.peer, self.recorder)
 
 
 def server_config(sites: Sequence[Site], **options: Any) -> ServerConfig:
@@ -155,14 +185,20 @@ class HTTPSServer:
         if self._full(writer):
             return
         with self._tracked() as session:
+            narration = _Narration.start(self.app.options.narrate, writer)
+            config = self.config if narration is None else narration.config(self.config)
             try:
                 tls_reader, tls_writer = await wrap(
-                    reader, writer, Connection(self.config),
+                    reader, writer, Connection(config),
                     handshake_timeout=self.app.options.handshake_timeout)
             except (TLSError, OSError):  # OSError includes TimeoutError
                 self.stats.handshake_failures += 1
+                if narration is not None:
+                    narration.tell()
                 return
             self.stats.handshakes += 1
+            if narration is not None:
+                narration.tell()
             try:
                 await self._serve_http(tls_reader, tls_writer, session)
             finally:

@@ -388,6 +388,14 @@ KEY_LABELS: Final[Mapping[str, Explanation]] = MappingProxyType({
                                       "RFC 8446 §7.5"),
     "resumption_master_secret": E("resumption_master_secret: the root of the tickets' PSKs.",
                                   "", "RFC 8446 §4.6.1"),
+    "client_write_key": E(
+        "client_write_key: the TLS 1.2 key that seals what the client sends.",
+        "Cut from the key block, which the PRF expands from the master secret and both "
+        "randoms; each direction has its own key and implicit IV.", "RFC 5246 §6.3"),
+    "server_write_key": E(
+        "server_write_key: the TLS 1.2 key that seals what the server sends.",
+        "Cut from the key block, which the PRF expands from the master secret and both "
+        "randoms; each direction has its own key and implicit IV.", "RFC 5246 §6.3"),
     "master_secret": E("Master Secret (TLS 1.3), or the TLS 1.2 master secret.", "",
                        "RFC 8446 §7.1, RFC 5246 §8.1, RFC 7627"),
 })
@@ -399,6 +407,11 @@ STATES: Final[Mapping[str, str]] = MappingProxyType({
     "RecvdCH": "RECVD_CH", "Negotiated": "NEGOTIATED", "WaitEOED": "WAIT_EOED",
     "WaitFlight2": "WAIT_FLIGHT2", "ClientConnected": "CONNECTED",
     "ServerConnected": "CONNECTED", "Connected": "CONNECTED", "_Idle": "IDLE",
+    "Connected12": "CONNECTED", "ServerResumed": "WAIT_CHANGE_CIPHER_SPEC (resumed)",
+    "_ServerResumedFinished": "WAIT_FINISHED (resumed)",
+    "ClientResumed": "WAIT_NEW_SESSION_TICKET (resumed)",
+    "_ClientResumedCCS": "WAIT_CHANGE_CIPHER_SPEC (resumed)",
+    "_ClientResumedFinished": "WAIT_FINISHED (resumed)",
     "_Error": "ERROR",
 })
 

@@ -56,8 +56,8 @@ def render_html(*stories: Story, title: str = "TLS handshake, step by step") -> 
 
 def _story(story: Story) -> str:
     rows = "\n".join(_step(step) for step in story.steps)
-    outcome = {"complete": "Handshake complete: both directions are encrypted with the "
-                           "application traffic keys.",
+    outcome = {"complete": "Handshake complete: from here on both directions are encrypted "
+                           "with the negotiated keys.",
                "failed": f"Handshake failed: {story.failure}."}.get(
         story.outcome, "The handshake did not finish.")
     secrets = ""

@@ -99,8 +99,8 @@ def _step_lines(step: Step, paint: _Paint, width: int) -> list[str]:
 
 def _outcome_lines(story: Story, paint: _Paint, width: int) -> list[str]:
     if story.outcome == "complete":
-        lines = [paint("good", "Handshake complete: both directions are encrypted with the "
-                               "application traffic keys.")]
+        lines = [paint("good", "Handshake complete: from here on both directions are "
+                               "encrypted with the negotiated keys.")]
     elif story.outcome == "failed":
         lines = [paint("bad", line) for line in _wrap(f"Handshake failed: {story.failure}.",
                                                       width, "")]

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Final
 
-from tlsglass.enums import AlertDescription, AlertLevel, ContentType, HandshakeType, describe
+from tlsglass.enums import (
+    AlertDescription,
+    AlertLevel,
+    ContentType,
+    ExtensionType,
+    HandshakeType,
+    describe,
+)
 from tlsglass.observe import (
     AlertTrace,
     Decision,
@@ -28,8 +35,33 @@ from tlsglass.observe import (
     TrustDecision,
 )
 from tlsglass.trace.annotate import ByteField, annotate_message, annotate_record_header
+from tlsglass.trace.annotate12 import annotate_key_exchange
 from tlsglass.trace.explain import explain, explain_key, explain_state, message_name
-from tlsglass.trace.summaries import summarize
+from tlsglass.trace.explain12 import (
+    APPLICATION_DATA,
+    APPLICATION_DATA_12,
+    CHANGE_CIPHER_SPEC_12,
+    EARLY_DATA,
+    explain_message,
+    key_schedule12,
+    psk_key_schedule,
+    resumed_keys12,
+)
+from tlsglass.trace.summaries import Context, summarize
+from tlsglass.trace.summary_base import chose_tls12
+from tlsglass.wire import (
+    ClientHello,
+    ClientKeyExchange,
+    EarlyDataIndication,
+    HandshakeMessage,
+    KeyShareServerHello,
+    PreSharedKeyServerHello,
+    ServerHello,
+    ServerKeyExchange,
+    SupportedVersionsClientHello,
+    find,
+    find_raw,
+)
 
 __all__ = ["Note", "Recorder", "Step", "Story", "build_story"]
 
@@ -126,7 +158,9 @@ class _Builder:
         self.awaiting_record: list[int] = []  # our messages not yet flushed into a record
         self.write_encrypted = False
         self.read_encrypted = False
+        self.write_epoch = self.read_epoch = ""
         self.outcome, self.failure = "incomplete", ""
+        self.context = Context()
 
     def who(self, direction: str) -> tuple[str, str]:
         peer = _PEER.get(self.role, "peer")
@@ -138,9 +172,12 @@ class _Builder:
         self.drafts.append(draft)
 
     def note(self, note: Note) -> None:
-        """Attach to the message being handled (a CCS or data record never causes a note)."""
+        """Attach to the message being handled (a data record never causes a note; a CCS
+        does only in TLS 1.2, where it switches keys)."""
+        kinds = ("message", "alert", "change_cipher_spec") if self.context.tls12 \
+            else ("message", "alert")
         for draft in reversed(self.drafts):
-            if draft.step.kind in ("message", "alert"):
+            if draft.step.kind in kinds:
                 draft.notes.append(note)
                 return
         self.pending.append(note)
@@ -168,8 +205,9 @@ class _Builder:
         code = raw[0] if raw else msg.msg_type
         is_hrr = getattr(msg, "is_hello_retry_request", False)
         title_type = HandshakeType.HELLO_RETRY_REQUEST if is_hrr else code
-        info = explain(HandshakeType, title_type)
-        summary = summarize(msg, sender)
+        self.context = _learn(self.context, msg)
+        info = explain_message(title_type, self.context.tls12, self.context.resumed)
+        summary = summarize(msg, sender, self.context)
         encrypted = self.write_encrypted if record.direction == "out" else self.read_encrypted
         record_bytes: tuple[ByteField, ...] = ()
         if record.direction == "in" and self.last_in_record is not None and self.with_bytes:
@@ -181,11 +219,34 @@ class _Builder:
             title=message_name(title_type), summary=summary.text,
             why=info.why if info else "", rfc=info.rfc if info else "", encrypted=encrypted,
             fields=summary.fields, details=summary.details,
-            message_bytes=annotate_message(msg, raw, self.reveal) if self.with_bytes else (),
+            message_bytes=self.message_bytes(msg, raw) if self.with_bytes else (),
             record_bytes=record_bytes)
         self.add(step)
         if record.direction == "out":
             self.awaiting_record.append(len(self.drafts) - 1)
+        self.key_schedule12(msg)
+
+    def message_bytes(self, msg: HandshakeMessage, raw: bytes) -> tuple[ByteField, ...]:
+        """A 1.2 key exchange's body is laid out by the suite; everything else generically."""
+        if isinstance(msg, ServerKeyExchange | ClientKeyExchange):
+            fields = annotate_key_exchange(msg, raw, self.context.key_exchange)
+            if fields is not None:
+                return fields
+        return annotate_message(msg, raw, self.reveal)
+
+    def key_schedule12(self, msg: HandshakeMessage) -> None:
+        """Secrets that are never installed as such (TLS 1.2's, and the PSK that starts a
+        TLS 1.3 key schedule): tell them where they arise."""
+        context = self.context
+        if isinstance(msg, ClientKeyExchange):
+            info = key_schedule12(context.key_exchange, context.extended_master_secret)
+        elif isinstance(msg, ServerHello) and context.resumed:
+            info = resumed_keys12()
+        elif isinstance(msg, ServerHello) and find(msg.extensions, PreSharedKeyServerHello):
+            info = psk_key_schedule(find(msg.extensions, KeyShareServerHello) is not None)
+        else:
+            return
+        self.note(Note(kind="keys", text=info.what, why=info.why, rfc=info.rfc))
 
     def record(self, record: RecordTrace) -> None:
         if record.direction == "in":
@@ -203,31 +264,37 @@ class _Builder:
 
     def change_cipher_spec(self, record: RecordTrace) -> None:
         sender, receiver = self.who(record.direction)
+        if self.context.tls12:
+            info = CHANGE_CIPHER_SPEC_12
+            summary, why, rfc = info.what.format(sender=sender), info.why, info.rfc
+        else:
+            summary = (f"The {sender} sends a dummy ChangeCipherSpec record (one byte, 0x01), "
+                       "which TLS 1.3 ignores.")
+            why = ("Middlebox compatibility mode: a TLS 1.3 handshake then looks like a "
+                   "resumed TLS 1.2 session to old network equipment that would otherwise "
+                   "drop it.")
+            rfc = "RFC 8446 App. D.4"
         self.add(Step(
             number=len(self.drafts) + 1, kind="change_cipher_spec", sender=sender,
-            receiver=receiver, title="ChangeCipherSpec",
-            summary=f"The {sender} sends a dummy ChangeCipherSpec record (one byte, 0x01), "
-                    "which TLS 1.3 ignores.",
-            why="Middlebox compatibility mode: a TLS 1.3 handshake then looks like a resumed "
-                "TLS 1.2 session to old network equipment that would otherwise drop it.",
-            rfc="RFC 8446 App. D.4",
+            receiver=receiver, title="ChangeCipherSpec", summary=summary, why=why, rfc=rfc,
             record_bytes=annotate_record_header(record.header, record.content_type, False)
             if self.with_bytes else ()))
 
     def application_data(self, record: RecordTrace) -> None:
         sender, receiver = self.who(record.direction)
+        epoch = self.write_epoch if record.direction == "out" else self.read_epoch
+        info = EARLY_DATA if epoch == "early" else \
+            APPLICATION_DATA_12 if self.context.tls12 else APPLICATION_DATA
+        title = "Early data (0-RTT)" if epoch == "early" else "Application data"
         last = self.drafts[-1].step if self.drafts else None
-        if last is not None and last.kind == "application_data" and last.sender == sender:
+        if last is not None and last.title == title and last.sender == sender:
             count = int(last.fields[0][1]) + record.length
             self.drafts[-1].step = _replace(last, fields=(("bytes", str(count)),))
             return
         self.add(Step(
             number=len(self.drafts) + 1, kind="application_data", sender=sender,
-            receiver=receiver, title="Application data", encrypted=record.protected,
-            summary=f"The {sender} sends application data, encrypted under its "
-                    "application traffic key.",
-            why="Each record is sealed with the AEAD: confidential, and any change, "
-                "reordering or truncation is detected.", rfc="RFC 8446 §5.2",
+            receiver=receiver, title=title, encrypted=record.protected,
+            summary=info.what.format(sender=sender), why=info.why, rfc=info.rfc,
             fields=(("bytes", str(record.length)),)))
 
     def alert(self, record: AlertTrace) -> None:
@@ -254,9 +321,9 @@ class _Builder:
 
     def key(self, record: KeyInstalled) -> None:
         if record.direction == "write":
-            self.write_encrypted = True
+            self.write_encrypted, self.write_epoch = True, record.epoch
         else:
-            self.read_encrypted = True
+            self.read_encrypted, self.read_epoch = True, record.epoch
         sender = self.role if record.direction == "write" else _PEER.get(self.role, "peer")
         info = explain_key(record.label)
         text = (f"{record.label} ({record.epoch} epoch) now protects what the {sender} sends"
@@ -274,6 +341,24 @@ class _Builder:
         steps = tuple(_replace(d.step, notes=tuple(d.notes)) for d in self.drafts)
         return Story(role=self.role, steps=steps, outcome=self.outcome, failure=self.failure,
                      secrets=secrets)
+
+
+def _learn(context: Context, msg: HandshakeMessage) -> Context:
+    """What a hello settles for the messages after it."""
+    if isinstance(msg, ClientHello):
+        offered = find(msg.extensions, SupportedVersionsClientHello)
+        return replace(context, client_versions=offered.values if offered
+                       else (msg.legacy_version,), client_session_id=msg.legacy_session_id,
+                       early_data_offered=find(msg.extensions, EarlyDataIndication) is not None)
+    if isinstance(msg, ServerHello) and chose_tls12(msg):
+        echoed = bool(context.client_session_id) \
+            and msg.legacy_session_id_echo == context.client_session_id
+        ems = find_raw(msg.extensions, ExtensionType.EXTENDED_MASTER_SECRET) is not None
+        return replace(context, tls12=True, cipher_suite=msg.cipher_suite, resumed=echoed,
+                       extended_master_secret=ems)
+    if isinstance(msg, ServerHello):
+        return replace(context, tls12=False, cipher_suite=msg.cipher_suite)
+    return context
 
 
 def _replace(step: Step, **changes: object) -> Step:
