@@ -48,6 +48,7 @@ from tlsglass.events import (
     HandshakeComplete,
     KeyUpdated,
     NewSessionTicketReceived,
+    PostHandshakeAuthComplete,
 )
 from tlsglass.x509 import Certificate, TrustStore, VerifiedChain
 
@@ -78,6 +79,7 @@ __all__ = [
     "LocalProtocolError",
     "NamedGroup",
     "NewSessionTicketReceived",
+    "PostHandshakeAuthComplete",
     "ProtocolError",
     "ProtocolVersion",
     "RemoteProtocolError",

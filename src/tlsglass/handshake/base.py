@@ -39,6 +39,8 @@ class Negotiated:
     server_name: str | None = None
     peer_certificates: tuple[Certificate, ...] = field(default=(), repr=False)
     client_random: bytes = field(default=b"", repr=False)
+    # The client offered post_handshake_auth (§4.2.6): the server may ask later.
+    post_handshake_auth: bool = False
 
 
 class Authenticated:
@@ -122,6 +124,11 @@ class State:
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         raise NotImplementedError
 
+    def transcript_for(self, msg_type: int, out: Output) -> Transcript | None:
+        """The transcript an incoming message extends: the handshake's while it runs; after
+        it, none, except a post-handshake authentication's own fork (§4.6.2)."""
+        return out.transcript if self.in_transcript else None
+
 
 def dispatch(state: State, msg_type: int, raw: bytes, out: Output) -> State:
     """Check the message is expected here, decode it, feed the transcript, hand it over."""
@@ -137,6 +144,7 @@ def dispatch(state: State, msg_type: int, raw: bytes, out: Output) -> State:
         check_extensions(msg.extensions, context)
     if out.tracing:
         out.trace(MessageTrace(role=out.role, direction="in", message=msg, raw=raw))
-    if state.in_transcript:
-        out.transcript.add(raw)
+    transcript = state.transcript_for(msg_type, out)
+    if transcript is not None:
+        transcript.add(raw)
     return state.handle(msg, out)

@@ -24,6 +24,7 @@ from tlsglass.wire.extensions import (
     Extension,
     KeyShareClientHello,
     KeyShareEntry,
+    PostHandshakeAuth,
     PskKeyExchangeModes,
     RawExtension,
     RecordSizeLimit,
@@ -82,6 +83,8 @@ def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list
         exts.append(RecordSizeLimit(record_size_limit=config.record_size_limit))
     exts.append(SupportedVersionsClientHello(values=tuple(versions)))
     exts.append(PskKeyExchangeModes(ke_modes=(PskKeyExchangeMode.PSK_DHE_KE,)))
+    if config.post_handshake_auth:
+        exts.append(PostHandshakeAuth())
     exts.append(KeyShareClientHello(client_shares=shares))
     if grease:
         # A second GREASE extension, with a code point different from the first.

@@ -40,8 +40,8 @@ from tlsglass.errors import (
 from tlsglass.events import HandshakeComplete
 from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
 from tlsglass.handshake.client import ClientHelloSent
-from tlsglass.handshake.client_auth13 import send_client_certificate
-from tlsglass.handshake.connected13 import ClientConnected, certificate_verify_content
+from tlsglass.handshake.client_auth13 import client_connected, send_client_certificate
+from tlsglass.handshake.connected13 import certificate_verify_content
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.negotiate import names
 from tlsglass.keyschedule import finished_verify_data, verify_finished
@@ -391,8 +391,8 @@ class WaitFinished(State):
             version=ProtocolVersion.TLS1_3, cipher_suite=self.keys.suite.suite, group=self.group,
             signature_scheme=self.signature_scheme, alpn_protocol=self.alpn,
             server_name=self.sent.server_name, peer_certificates=self.chain))
-        return ClientConnected(role="client", suite=self.keys.suite,
-                               client_random=self.sent.hello.random, client_secret=client_app,
-                               server_secret=server_app, exporter_secret=exporter,
-                               resumption_secret=resumption)
+        return client_connected(self.sent.config, self.sent.server_name, out, role="client",
+                                suite=self.keys.suite, client_random=self.sent.hello.random,
+                                client_secret=client_app, server_secret=server_app,
+                                exporter_secret=exporter, resumption_secret=resumption)
 

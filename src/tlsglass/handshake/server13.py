@@ -42,6 +42,7 @@ from tlsglass.wire.extensions import (
     KeyShareEntry,
     KeyShareHelloRetryRequest,
     KeyShareServerHello,
+    PostHandshakeAuth,
     RecordSizeLimit,
     ServerNameAck,
     SignatureAlgorithms,
@@ -166,7 +167,7 @@ def _first_flight(config: ServerConfig, offer: Offer, chosen: Plan, out: Output,
     _reject_early_data(offer, out)
     out.send(EncryptedExtensions(extensions=_encrypted_extensions(config, offer, chosen, out)))
     if config.client_auth != "none":
-        out.send(_certificate_request(config))
+        out.send(certificate_request(config))
     out.send(Certificate(certificate_list=tuple(CertificateEntry(cert_data=c.der)
                                                 for c in chosen.certified.chain)))
     content = certificate_verify_content("server", out.transcript.digest())
@@ -197,7 +198,7 @@ def _handshake_keys(offer: Offer, suite: SuiteInfo, shared: bytes, out: Output) 
     return keys
 
 
-def _certificate_request(config: ServerConfig) -> CertificateRequest:
+def certificate_request(config: ServerConfig, context: bytes = b"") -> CertificateRequest:
     """§4.3.2: the schemes we accept and, when the list is short, the CAs we trust."""
     exts: list[Extension] = [SignatureAlgorithms(values=tuple(config.signature_schemes))]
     trust = config.client_trust
@@ -206,7 +207,7 @@ def _certificate_request(config: ServerConfig) -> CertificateRequest:
         # §4.2.4: a hint; a huge list (a whole system store) helps nobody.
         if names and sum(len(n) + 2 for n in names) < 8192:
             exts.append(CertificateAuthorities(authorities=names))
-    return CertificateRequest(certificate_request_context=b"", extensions=tuple(exts))
+    return CertificateRequest(certificate_request_context=context, extensions=tuple(exts))
 
 
 def _encrypted_extensions(config: ServerConfig, offer: Offer, chosen: Plan,
@@ -234,7 +235,8 @@ def _after_server_finished(config: ServerConfig, offer: Offer, chosen: Plan,
     negotiated = Negotiated(version=ProtocolVersion.TLS1_3, cipher_suite=keys.suite.suite,
                             group=chosen.share.group, signature_scheme=chosen.signature_scheme,
                             alpn_protocol=chosen.alpn, server_name=offer.server_name,
-                            client_random=random)
+                            client_random=random, post_handshake_auth=find(
+                                offer.hello.extensions, PostHandshakeAuth) is not None)
     out.update(negotiated)
     state = WaitCert if config.client_auth != "none" else WaitFinished
     return state(config=config, keys=keys, negotiated=negotiated, client_app=app.client,

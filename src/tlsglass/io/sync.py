@@ -27,6 +27,7 @@ from tlsglass import (
     ConnectionTruncated,
     Event,
     HandshakeComplete,
+    PostHandshakeAuthComplete,
     ServerConfig,
     TLSError,
 )
@@ -77,6 +78,7 @@ class TLSSocket:
         self._closed_by_peer = False
         self._lock = threading.Lock()
         self.handshake: HandshakeComplete | None = None
+        self._post_auth: PostHandshakeAuthComplete | None = None
 
     # -- plumbing ----------------------------------------------------------
 
@@ -99,6 +101,8 @@ class TLSSocket:
                 self._plaintext += event.data
             elif isinstance(event, HandshakeComplete):
                 self.handshake = event
+            elif isinstance(event, PostHandshakeAuthComplete):
+                self._post_auth = event
             elif isinstance(event, ConnectionClosed):
                 self._closed_by_peer = True
             elif isinstance(event, ConnectionTruncated):
@@ -183,6 +187,23 @@ class TLSSocket:
     def peer_certificates(self) -> tuple[tlsglass.Certificate, ...]:
         """The whole chain the peer sent, leaf first."""
         return self.conn.peer_certificates
+
+    def request_client_certificate(self) -> tuple[tlsglass.Certificate, ...]:
+        """Server, TLS 1.3: ask for the client's certificate now (§4.6.2) and wait for it.
+
+        Returns the verified chain, or () if the client declined; application data
+        that arrives meanwhile is kept for recv(). A chain that fails verification
+        raises, with the alert already sent.
+        """
+        with self._guard():
+            self._post_auth = None
+            self.conn.request_client_certificate()
+            self._flush()
+            while self._post_auth is None:
+                if self._closed_by_peer:
+                    raise TruncatedError("the peer closed before answering the request")
+                self._pump_once()
+            return self._post_auth.peer_certificates
 
     def key_update(self, request_peer: bool = True) -> None:
         with self._guard():
