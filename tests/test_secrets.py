@@ -75,3 +75,18 @@ def test_secret_repr_is_a_label_and_a_length() -> None:
     s = Secret("client_handshake_traffic_secret", b"\x01" * 32)
     assert repr(s) == "Secret('client_handshake_traffic_secret', 32 bytes)"
     assert "01" not in str(s)
+
+
+def test_no_secret_in_post_handshake_authentication() -> None:
+    pki = Pki()
+    rec = Recorder()
+    alice = pki.issue(names=("alice.test",), server=False)
+    pair = Pair(client_config(pki, key_log=rec.key_log, trace=rec.trace,
+                              certificate=alice.certified, post_handshake_auth=True),
+                server_config(pki.issue(), key_log=rec.key_log, trace=rec.trace,
+                              client_trust=pki.trust)).handshake()
+    pair.server.request_client_certificate()
+    pending = pair.server._state  # PostAuthWaitCert: secrets, a transcript fork, the config
+    pair.pump()
+    _check(rec, pending, pair.client._state, pair.server._state,
+           *pair.take("client"), *pair.take("server"))

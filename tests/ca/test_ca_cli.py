@@ -206,3 +206,34 @@ def test_key_file_that_is_not_a_key(tmp_path: Path) -> None:
     assert "holds a certificate, not a private key" in result.stderr, result.stderr
     missing = tlsglass("ca", "list", "--dir", str(tmp_path / "nothing"))
     assert "holds no CA" in missing.stderr and "tlsglass ca init" in missing.stderr
+
+
+def test_gnutls_cli_client_certificate_to_serve(ca: Path, tmp_path: Path) -> None:
+    need("gnutls-cli")
+    args, port = _serve(ca, tmp_path, "--client-ca", str(ca / "root.pem"))
+    with run(args, tmp_path, "serve") as server:
+        wait_for_port(port, server.proc)
+        cli = ["gnutls-cli", "-p", str(port), "--x509cafile", str(ca / "root.pem"),
+               "--x509certfile", str(ca / "issued/alice.pem"), "--x509keyfile",
+               str(ca / "issued/alice.key"), "localhost"]
+        with run(cli, tmp_path, "gnutls-cli") as client:
+            client.wait_output("Handshake was completed")
+            client.send(b"gnutls with a certificate\n")
+            client.wait_output("Simple Client Mode:\n\ngnutls with a certificate")
+        assert "CN=alice" in server.wait_output("CN=alice")
+
+
+def test_connect_with_a_certificate_to_gnutls_serv(ca: Path, tmp_path: Path) -> None:
+    need("gnutls-serv")
+    port = free_port()
+    args = ["gnutls-serv", "--echo", "-p", str(port), "--x509certfile",
+            str(ca / "issued/localhost.pem"), "--x509keyfile", str(ca / "issued/localhost.key"),
+            "--x509cafile", str(ca / "root.pem"), "--require-client-cert", "--verify-client-cert"]
+    with run(args, tmp_path, "gnutls-serv") as server:
+        wait_for_port(port, server.proc)
+        result = subprocess.run(
+            [*TLSGLASS, "connect", f"localhost:{port}", "--cafile", str(ca / "root.pem"),
+             "--cert", str(ca / "issued/alice.pem"), "--key", str(ca / "issued/alice.key")],
+            input=b"echo me\n", capture_output=True, timeout=30, check=False)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == b"echo me\n"

@@ -262,6 +262,29 @@ def test_openssl_s_server_c_command_asks_us(pem: dict[str, Path], tmp_path: Path
     assert "verify error" not in out
 
 
+
+@pytest.mark.interop
+def test_gnutls_cli_post_handshake_auth(pem: dict[str, Path], tmp_path: Path) -> None:
+    need("gnutls-cli")
+    config = tlsglass.ServerConfig.from_files(
+        pem["cert"], pem["key"], client_trust=tlsglass.TrustStore.from_file(pem["ca"]))
+
+    def ask(tls: TLSSocket) -> None:
+        tls.recv()
+        chain = tls.request_client_certificate()
+        tls.sendall(f"hello {chain[0].subject if chain else 'stranger'}\n".encode())
+        tls.recv()
+
+    with ThreadServer(config, ask) as srv:
+        args = ["gnutls-cli", "-p", str(srv.port), "--x509cafile", str(pem["ca"]),
+                "--post-handshake-auth", "--x509certfile", str(pem["client_cert"]),
+                "--x509keyfile", str(pem["client_key"]), "localhost"]
+        with run(args, tmp_path, "gnutls-cli") as client:
+            client.wait_output("Handshake was completed")
+            client.send(b"here I am\n")
+            client.wait_output("hello CN=alice")
+    assert not srv.errors, srv.errors
+
 # -- a client that gets it wrong -----------------------------------------------------
 
 
