@@ -83,6 +83,7 @@ from tlsglass.wire.handshake import (
     ServerHello,
 )
 from tlsglass.wire.record import RecordHeader
+from tlsglass.wire.ticket import SessionState
 
 __all__ = [
     "CONTEXTS",
@@ -174,6 +175,16 @@ def _u16_list(values: st.SearchStrategy[int], max_items: int = 12
 def key_share_entries() -> st.SearchStrategy[KeyShareEntry]:
     """§4.2.8 KeyShareEntry: group, key_exchange<1..2^16-1>."""
     return st.builds(KeyShareEntry, group=_groups, key_exchange=opaque(1, 0xFFFF, cap=64))
+
+
+def session_states() -> st.SearchStrategy[SessionState]:
+    """Our own ticket plaintext (wire/ticket.py)."""
+    return st.builds(
+        SessionState, version=_versions, cipher_suite=_suites, secret=opaque(32, 64, 64),
+        issued_at_ms=uint(8), lifetime=uint(4), ticket_age_add=uint(4),
+        max_early_data_size=uint(4), alpn_protocol=opaque(0, 255), server_name=opaque(0, 60),
+        extended_master_secret=st.booleans(), external=st.booleans(),
+        peer_certificates=st.lists(opaque(1, 60), max_size=3).map(tuple))
 
 
 def psk_identities() -> st.SearchStrategy[PskIdentity]:

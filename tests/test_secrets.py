@@ -3,6 +3,8 @@ event or exception text, across successful and failing handshakes."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from helpers import Pair, Pki, client_config, server_config
@@ -75,6 +77,34 @@ def test_secret_repr_is_a_label_and_a_length() -> None:
     s = Secret("client_handshake_traffic_secret", b"\x01" * 32)
     assert repr(s) == "Secret('client_handshake_traffic_secret', 32 bytes)"
     assert "01" not in str(s)
+
+
+def test_no_secret_in_resumption_0rtt_or_the_stores() -> None:
+    """The same with tickets, PSKs and 0-RTT: the ticket store, the ticket keys, the
+    sealed state, the external PSK and every decision the tracer saw."""
+    from tlsglass import ExternalPsk, InMemoryTicketStore, RotatingTicketKeys
+
+    pki = Pki()
+    rec = Recorder()
+    store, keys = InMemoryTicketStore(), RotatingTicketKeys()
+    client = client_config(pki, key_log=rec.key_log, trace=rec.trace, ticket_store=store,
+                           enable_early_data=True)
+    server = server_config(pki.issue(), key_log=rec.key_log, trace=rec.trace, ticket_keys=keys,
+                           max_early_data_size=100)
+    Pair(client, server).handshake()
+    tickets = [store.take("localhost", time.time())]
+    assert tickets[0] is not None
+    store.put("localhost", tickets[0])
+    rec.secrets += [tickets[0].secret.reveal(), *(k.key for k in keys._keys.values())]
+    pair = Pair(client, server)
+    pair.client.start_handshake()
+    pair.client.send_early_data(b"early")
+    pair.pump()
+    events = pair.take("client") + pair.take("server")
+    psk = ExternalPsk(b"id", b"\x42" * 32)
+    rec.secrets.append(psk.key)
+    _check(rec, store, keys, tickets[0], psk, client, server, pair.client._state,
+           pair.server._state, *events)
 
 
 def test_no_secret_in_post_handshake_authentication() -> None:

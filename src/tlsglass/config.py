@@ -24,10 +24,26 @@ from tlsglass.crypto.sign import (
     schemes_for_key,
 )
 from tlsglass.crypto.suites import TLS13_SUITES
-from tlsglass.enums import CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme
+from tlsglass.enums import (
+    CipherSuite,
+    NamedGroup,
+    ProtocolVersion,
+    PskKeyExchangeMode,
+    SignatureScheme,
+)
 from tlsglass.errors import ConfigError
 from tlsglass.observe import TraceSink
 from tlsglass.record import PaddingPolicy
+from tlsglass.session import (
+    ClientTicketStore,
+    ExternalPsk,
+    InMemoryReplayStore,
+    InMemoryTicketStore,
+    ReplayStore,
+    RotatingTicketKeys,
+    SessionCache,
+    TicketKeySource,
+)
 from tlsglass.wire.handshake import ClientHello
 from tlsglass.x509 import Certificate, TrustStore, VerifiedChain, load_certificate_file
 
@@ -86,6 +102,8 @@ _TLS13_FORBIDDEN_SCHEMES: Final = frozenset({
     SignatureScheme.RSA_PKCS1_SHA384, SignatureScheme.RSA_PKCS1_SHA512,
 })
 _KNOWN_VERSIONS: Final = (ProtocolVersion.TLS1_2, ProtocolVersion.TLS1_3)
+# §4.2.9: psk_dhe_ke keeps forward secrecy; psk_ke (no (EC)DHE) must be asked for.
+DEFAULT_PSK_MODES: Final = (PskKeyExchangeMode.PSK_DHE_KE,)
 
 
 class KeyLog(Protocol):
@@ -218,6 +236,14 @@ def _validate_common(versions: tuple[ProtocolVersion, ProtocolVersion],
         raise ConfigError("record_size_limit must be between 64 and 16385 (RFC 8449 §4)")
 
 
+def _validate_psk_modes(modes: Sequence[int]) -> None:
+    if not modes or len(set(modes)) != len(modes):
+        raise ConfigError("psk_key_exchange_modes needs at least one mode, each once")
+    for mode in modes:
+        if mode not in (PskKeyExchangeMode.PSK_KE, PskKeyExchangeMode.PSK_DHE_KE):
+            raise ConfigError(f"unknown PSK key exchange mode {mode!r}")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _TLSConfig:
     """What clients and servers both configure: preferences, limits, hooks, clock, entropy."""
@@ -262,9 +288,19 @@ class ClientConfig(_TLSConfig):
     grease: bool = False
     middlebox_compatibility: bool = True
     hello_hook: Callable[[ClientHello], ClientHello] | None = None
+    # Resumption (RFC 8446 §2.2): tickets are kept here, keyed by server name, and
+    # offered once each (bounded, in memory, per config). None: no resumption.
+    ticket_store: ClientTicketStore | None = field(default_factory=InMemoryTicketStore,
+                                                   repr=False)
+    psk_key_exchange_modes: tuple[PskKeyExchangeMode, ...] = DEFAULT_PSK_MODES
+    # An out-of-band PSK (§2.2): with one, the server proves itself by knowing it.
+    external_psk: ExternalPsk | None = field(default=None, repr=False)
+    # 0-RTT (§2.3): offer early data when a ticket allows it (Connection.send_early_data).
+    enable_early_data: bool = False
 
     def __post_init__(self) -> None:
         _TLSConfig.__post_init__(self)
+        _validate_psk_modes(self.psk_key_exchange_modes)
         if self.key_share_groups is None:
             shares = tuple(g for g in DEFAULT_KEY_SHARE_GROUPS if g in self.groups)
             object.__setattr__(self, "key_share_groups", shares or self.groups[:1])
@@ -277,7 +313,7 @@ class ClientConfig(_TLSConfig):
         if self.certificate is not None and self.certificate_selector is not None:
             raise ConfigError("give a client certificate or a certificate_selector, not both")
         if self.server_name is None and not self.insecure_skip_verification \
-                and self.verifier is None:
+                and self.verifier is None and self.external_psk is None:
             raise ConfigError("server_name is needed to verify the server's certificate; "
                               "give one, or set insecure_skip_verification=True")
 
@@ -301,11 +337,35 @@ class ServerConfig(_TLSConfig):
     # roots that client chains must lead to.
     client_auth: str = "none"
     client_trust: TrustStore | None = field(default=None, repr=False)
+    # Resumption (§4.6.1): how many tickets each connection gets, and for how long.
+    tickets_per_connection: int = 2
+    ticket_lifetime: int = 7200
+    ticket_keys: TicketKeySource = field(default_factory=RotatingTicketKeys, repr=False)
+    psk_key_exchange_modes: tuple[PskKeyExchangeMode, ...] = DEFAULT_PSK_MODES
+    # §8.1: record each ticket when used, so it resumes one connection only.
+    single_use_tickets: bool = False
+    # 0-RTT (§4.2.10): how much early data a ticket allows; 0 turns 0-RTT off.
+    max_early_data_size: int = 0
+    replay_store: ReplayStore = field(default_factory=InMemoryReplayStore, repr=False)
+    external_psks: tuple[ExternalPsk, ...] = field(default=(), repr=False)
+    # TLS 1.2 session IDs (RFC 5246 §7.4.1.2); None: no session-ID resumption.
+    session_cache: SessionCache | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         _TLSConfig.__post_init__(self)
-        if not self.certificates and self.certificate_selector is None:
-            raise ConfigError("a server needs at least one certificate (or a selector)")
+        _validate_psk_modes(self.psk_key_exchange_modes)
+        if not self.certificates and self.certificate_selector is None \
+                and not self.external_psks:
+            raise ConfigError("a server needs at least one certificate (or a selector, "
+                              "or external PSKs)")
+        if not 0 <= self.tickets_per_connection <= 16:
+            raise ConfigError("tickets_per_connection must be between 0 and 16")
+        if not 0 < self.ticket_lifetime <= 604800:
+            raise ConfigError("ticket_lifetime must be 1 to 604800 seconds (§4.6.1)")
+        if not 0 <= self.max_early_data_size < 1 << 32:
+            raise ConfigError("max_early_data_size must fit in 32 bits")
+        if len({p.identity for p in self.external_psks}) != len(self.external_psks):
+            raise ConfigError("two external PSKs share an identity")
         if self.client_auth not in ("none", "optional", "required"):
             raise ConfigError("client_auth must be 'none', 'optional' or 'required'")
         if self.client_auth != "none" and self.client_trust is None:

@@ -92,6 +92,7 @@ class Connection:
         self._facts = Negotiated()
         self._peer_closed = False
         self._local_closed = False
+        self._early_sent = 0
         self._state: State = Start(config=config) if isinstance(config, ServerConfig) \
             else _Idle()
 
@@ -150,8 +151,32 @@ class Connection:
             self._out.append(write.seal(_APPLICATION_DATA, bytes(data), 0))  # one record
         else:
             self._out.append(records.protect(_APPLICATION_DATA, bytes(data)))
+        if self.config.trace is not None:  # convention 13: records out, too
+            self._trace_record("out", _APPLICATION_DATA, len(data), write is not None,
+                               self._out[-1][:5])
         if write is not None and write.seq >= write.limit:
             self.key_update(request_peer=False)  # §5.5: before the AEAD's usage limit
+
+    @property
+    def early_data_limit(self) -> int:
+        """Client: how many more bytes of 0-RTT data may be sent now (0: none)."""
+        state = self._state
+        if not isinstance(state, WaitSH) or self._records.write is None:
+            return 0
+        return max(0, state.early_data_limit - self._early_sent)
+
+    def send_early_data(self, data: bytes) -> None:
+        """Client: send 0-RTT data after start_handshake (RFC 8446 §2.3). It may be
+        replayed by an attacker, and the server may reject it (EarlyDataRejected)."""
+        if len(data) > self.early_data_limit:
+            raise LocalProtocolError(
+                "0-RTT not possible: it needs a ticket that allows it, "
+                "ClientConfig(enable_early_data=True), and no answer from the server yet"
+                if not self.early_data_limit else
+                f"only {self.early_data_limit} more bytes of early data are allowed")
+        self._early_sent += len(data)
+        if data:
+            self._out.append(self._records.protect(_APPLICATION_DATA, bytes(data)))
 
     def key_update(self, request_peer: bool = True) -> None:
         """§4.6.3: update our write key; with request_peer, ask the peer to update too."""
@@ -246,6 +271,11 @@ class Connection:
     def signature_scheme(self) -> int | None:
         return self._facts.signature_scheme
 
+    @property
+    def resumed(self) -> bool:
+        """Whether the handshake used a PSK (a ticket, or an external PSK) (§2.2)."""
+        return self._facts.resumed
+
     # -- processing ----------------------------------------------------------
 
     def _run(self, action: Callable[..., None], remote: bool, arg: bytes | None = None) -> None:
@@ -292,12 +322,14 @@ class Connection:
         records.feed(data)
         tracing = self.config.trace is not None
         while not self._peer_closed:
+            header = records.peek_header() if tracing else b""
             record = records.next_record()
             if record is None:
                 return
             content_type, content = record
             if tracing:
-                self._trace_record("in", content_type, len(content), records.read is not None)
+                sealed = records.read is not None and header[:1] == b"\x17"
+                self._trace_record("in", content_type, len(content), sealed, header)
             if content_type == _APPLICATION_DATA and not self._hs_in \
                     and self._state.can_receive_application_data:
                 # The bulk path, inline (benchmarks/bench.py: about 0.3 us a record).
@@ -310,6 +342,9 @@ class Connection:
             # §5.1: handshake messages must not be interleaved with other record types.
             raise UnexpectedMessage("a record interrupted a fragmented handshake message")
         if content_type == _APPLICATION_DATA:
+            if self._state.receives_early_data:
+                self._set_state(self._state.receive_early_data(content, self))
+                return
             if not self._state.can_receive_application_data:
                 raise UnexpectedMessage(f"application data in {self._state.name}")
             self._events.append(ApplicationData(data=content))
@@ -373,9 +408,9 @@ class Connection:
 
     # -- Output: what states may do --------------------------------------------
 
-    def send(self, msg: HandshakeMessage) -> bytes:
+    def send(self, msg: HandshakeMessage, transcript: bool = True) -> bytes:
         raw = encode_handshake(msg)
-        if self._state.in_transcript:
+        if transcript and self._state.in_transcript:
             self.transcript.add(raw)
         if self.tracing:
             self.trace(MessageTrace(role=self.role, direction="out", message=msg, raw=raw))
@@ -405,6 +440,10 @@ class Connection:
     def set_peer_record_size_limit(self, limit: int) -> None:
         # RFC 8449 §4: in TLS 1.3 the limit counts the content type byte too.
         self._records.max_fragment_out = min(1 << 14, limit - 1)
+
+    def end_early_data(self) -> None:
+        self._flush_handshake()
+        self._records.write = None
 
     def skip_rejected_early_data(self, budget: int) -> None:
         self._records.early_data_skip = budget
@@ -442,9 +481,11 @@ class Connection:
         if self._hs_out:
             data = b"".join(self._hs_out)
             self._hs_out.clear()
-            self._out.append(self._records.protect(_HANDSHAKE, data))
+            wire = self._records.protect(_HANDSHAKE, data)
+            self._out.append(wire)
             if self.tracing:
-                self._trace_record("out", _HANDSHAKE, len(data), self._records.write is not None)
+                self._trace_record("out", _HANDSHAKE, len(data), self._records.write is not None,
+                                   wire[:5])
 
     def _send_alert(self, level: int, description: int, reason: str = "") -> None:
         self._flush_handshake()
@@ -454,8 +495,9 @@ class Connection:
                                   description=description, reason=reason))
 
     def _trace_record(self, direction: str, content_type: int, length: int,
-                      protected: bool) -> None:
-        header = bytes((content_type, 3, 3, length >> 8 & 0xFF, length & 0xFF))
+                      protected: bool, header: bytes = b"") -> None:
+        # `header` is the first record's as on the wire; without one (the CCS), rebuild it.
+        header = header or bytes((content_type, 3, 3, length >> 8 & 0xFF, length & 0xFF))
         self.trace(RecordTrace(role=self.role, direction=direction, content_type=content_type,
                                length=length, protected=protected, header=header))
 

@@ -15,6 +15,9 @@ __all__ = [
     "ApplicationData",
     "ConnectionClosed",
     "ConnectionTruncated",
+    "EarlyDataAccepted",
+    "EarlyDataReceived",
+    "EarlyDataRejected",
     "Event",
     "HandshakeComplete",
     "KeyUpdated",
@@ -40,6 +43,7 @@ class HandshakeComplete(Event):
     server_name: str | None
     peer_certificates: tuple[Certificate, ...] = field(repr=False)
     resumed: bool = False
+    early_data_accepted: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +83,29 @@ class NewSessionTicketReceived(Event):
 
     ticket_lifetime: int
     max_early_data_size: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EarlyDataAccepted(Event):
+    """Client: the server accepted our 0-RTT data (RFC 8446 §4.2.10); it will not be resent."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EarlyDataRejected(Event):
+    """Client: the server discarded our 0-RTT data; send it again now if it still matters."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EarlyDataReceived(Event):
+    """Server: 0-RTT data, before the handshake completes (RFC 8446 §2.3, §8).
+
+    It is not forward secret, and an attacker may have replayed it: the server
+    records ClientHellos to refuse replays, but across servers or after a restart
+    that protection is only as good as the shared ReplayStore. Act on it only if
+    doing so twice is harmless (an idempotent GET, not a payment).
+    """
+
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

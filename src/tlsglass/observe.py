@@ -21,6 +21,7 @@ __all__ = [
     "StateChange",
     "TraceRecord",
     "TraceSink",
+    "TrustDecision",
 ]
 
 
@@ -33,7 +34,12 @@ class TraceRecord:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordTrace(TraceRecord):
-    """A record crossed the wire. `header` is the 5 bytes as sent; `protected` if sealed."""
+    """A record crossed the wire; `protected` if sealed.
+
+    `content_type` and `length` describe the content: for a protected record, the real
+    type and length inside TLSInnerPlaintext (§5.2). `header` is the 5-byte record header
+    as on the wire (of the first record, when one flight needed several).
+    """
 
     direction: str  # "in" or "out"
     content_type: int
@@ -83,6 +89,24 @@ class Decision(TraceRecord):
     topic: str  # "version", "cipher_suite", "group", "signature_scheme", "alpn", "certificate"...
     chosen: str
     offered: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrustDecision(TraceRecord):
+    """The verdict on the peer's certificate chain (RFC 8446 §4.4.2.4, RFC 5280 §6).
+
+    `path` names the certificates of the verified path, leaf first and ending at the
+    trusted root (or, on failure, the chain as received); `server_name` is the name
+    checked against the leaf, if any. `ok` False comes with the exact `reason`.
+    """
+
+    peer: str  # whose chain: "server" or "client"
+    path: tuple[str, ...]
+    anchor: str = ""
+    server_name: str | None = None
+    method: str = "trust store"  # or "custom verifier", "verification disabled"
+    ok: bool
     reason: str = ""
 
 

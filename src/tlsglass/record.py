@@ -155,6 +155,14 @@ class RecordLayer:
     def buffered(self) -> int:
         return len(self._buf) - self._pos
 
+    def peek_header(self) -> bytes:
+        """The next record's header as received, for the tracer (b"" until 5 bytes are here).
+
+        Read before `next_record`; a rejected 0-RTT record that is skipped (§4.2.10) makes
+        this the skipped record's header.
+        """
+        return bytes(self._buf[self._pos : self._pos + RECORD_HEADER_LEN])
+
     def next_record(self) -> tuple[int, bytes] | None:
         """The next (content type, content) once a whole record is here, else None."""
         while True:

@@ -28,9 +28,10 @@ def message_hash(hash_name: str, client_hello1: bytes) -> bytes:
 class Transcript:
     """Transcript-Hash over the handshake messages, each hashed once as it crosses."""
 
-    __slots__ = ("_hash", "_hash_name", "_pending", "_previous")
+    __slots__ = ("_hash", "_hash_name", "_last", "_pending", "_previous")
 
     def __init__(self) -> None:
+        self._last = b""
         self._pending: list[bytes] = []
         self._hash: Any = None
         self._previous: Any = None
@@ -41,6 +42,7 @@ class Transcript:
         return self._hash_name
 
     def add(self, message: bytes) -> None:
+        self._last = message
         if self._hash is None:
             self._pending.append(message)
             return
@@ -97,6 +99,21 @@ class Transcript:
         if self._hash is None:
             raise InternalError("transcript hash used before the hash was chosen")
         h = self._hash.copy()
+        h.update(partial)
+        return bytes(h.digest())
+
+    def binder_digest(self, hash_name: str, binders_length: int) -> bytes:
+        """Server side of §4.2.11.2: every message but the last (the ClientHello, already
+        added), then that ClientHello as received, without its last `binders_length` bytes."""
+        partial = self._last[:len(self._last) - binders_length]
+        if self._hash is None:
+            h = hashlib.new(hash_name)
+            for message in self._pending[:-1]:
+                h.update(message)
+        elif self._previous is None or hash_name != self._hash_name:
+            raise InternalError("no transcript state before the ClientHello")
+        else:
+            h = self._previous.copy()
         h.update(partial)
         return bytes(h.digest())
 

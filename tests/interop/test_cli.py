@@ -39,7 +39,7 @@ def test_demo() -> None:
     assert result.returncode == 0, result.stderr
     assert "version:          TLS1_3" in out
     assert "key exchange:     X25519MLKEM768" in out
-    assert "got back 'echo: hello over TLS'" in out
+    assert "hello from a tlsglass server" in out
 
 
 def test_connect_to_openssl_s_server(pem: dict[str, Path], tmp_path: Path) -> None:

@@ -505,3 +505,24 @@ def test_wrong_name_is_refused_and_the_server_hears_why(pki: Pki) -> None:
         assert exc.description == AlertDescription.BAD_CERTIFICATE
 
     run(main())
+
+
+def test_resumption_and_0rtt_over_asyncio(pki: Pki, issued: Issued) -> None:
+    """open_connection(early_data=...): refused data is sent again; accepted data once."""
+    config = server_config(issued, max_early_data_size=1024)
+    client = client_config(pki, ticket_store=tlsglass.InMemoryTicketStore(),
+                           enable_early_data=True)
+
+    async def main() -> None:
+        async with tls_server(echo, config) as port:
+            outcomes = []
+            for _ in range(2):
+                reader, writer = await aio.open_connection("127.0.0.1", port, config=client,
+                                                          early_data=b"hello")
+                assert await reader.readexactly(5) == b"hello"
+                outcomes.append((writer.connection.resumed, writer.early_data_accepted))
+                await close(writer)
+            # The first had no ticket yet: sent after the handshake. The second: 0-RTT.
+            assert outcomes == [(False, False), (True, True)]
+
+    run(main())

@@ -28,6 +28,7 @@ from strategies import (
     psk_identities,
     raw_extensions,
     record_headers,
+    session_states,
 )
 from tlsglass.enums import ContentType, HandshakeType
 from tlsglass.errors import DecodeError, EncodeError, UnexpectedMessage
@@ -58,6 +59,7 @@ from tlsglass.wire.record import (
     encode_header,
     split_inner_plaintext,
 )
+from tlsglass.wire.ticket import SessionState
 
 CODEC = settings(max_examples=200, deadline=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -245,6 +247,7 @@ _STRUCTURES: Final[dict[str, tuple[st.SearchStrategy[Any], Callable[[Reader], An
     "CertificateEntry": (certificate_entries(), CertificateEntry.decode),
     "Alert": (alerts(), Alert.decode),
     "RecordHeader": (record_headers(), RecordHeader.decode),
+    "SessionState": (session_states(), SessionState.decode),
 }
 _STRUCTURE_BYTES: Final = {
     name: st.one_of(st.binary(max_size=48), mutations(strategy.map(_encode)))

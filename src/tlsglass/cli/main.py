@@ -4,6 +4,9 @@
     tlsglass connect HOST[:PORT]  like `openssl s_client`: show the session, relay stdin/stdout
     tlsglass serve                like `openssl s_server`: echo, or a small HTTPS responder
     tlsglass ca ...               a local CA: init, issue, sign, revoke, list, export, trust
+    tlsglass trace HOST[:PORT]    explain a real handshake, step by step (text, JSON, HTML)
+    tlsglass serve --http DIR     a static-file HTTPS server (HTTP/1.1 and HTTP/2, sites by SNI)
+    tlsglass get URL              like curl: fetch a URL over tlsglass, following redirects
 
 Each command is one module with `add_parser(sub)` and `run(args) -> exit status`; add a
 command by adding a module and naming it in `_COMMANDS`.
@@ -17,7 +20,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from tlsglass import TLSError
-from tlsglass.cli import ca, connect, demo, serve
+from tlsglass.cli import ca, connect, demo, get, serve, trace
 from tlsglass.cli._common import explain
 
 __all__ = ["main"]
@@ -26,7 +29,9 @@ _COMMANDS: dict[str, ModuleType] = {
     "demo": demo,
     "connect": connect,
     "serve": serve,
+    "trace": trace,
     "ca": ca,
+    "get": get,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import socket
 import sys
 import threading
@@ -24,12 +25,16 @@ from tlsglass.cli._common import (
     describe_session,
     explain,
 )
+from tlsglass.cli._static import add_static_options, run_static
 from tlsglass.enums import SignatureScheme, describe
 from tlsglass.io import TLSSocket, wrap_server
 from tlsglass.observe import MessageTrace, TraceRecord
+from tlsglass.trace import Recorder, render_text
 from tlsglass.wire import ALPN, ClientHello, SignatureAlgorithms, SupportedGroups, find
 
 __all__ = ["add_parser", "run"]
+
+_PRINT_LOCK = threading.Lock()  # one story at a time on stdout
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,8 +48,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    default="required",
                    help="with --client-ca: whether a client certificate is required, or asked "
                         "for after the handshake (TLS 1.3 post-handshake authentication)")
-    p.add_argument("--http", action="store_true",
-                   help="answer any request with a page describing the connection")
+    p.add_argument("--http", nargs="?", const=True, default=None, metavar="DIR",
+                   help="HTTPS: serve the files in DIR (HTTP/1.1 and HTTP/2); with no DIR, "
+                        "answer any request with a page describing the connection")
+    add_static_options(p)
+    p.add_argument("--trace", action="store_true",
+                   help="narrate each incoming handshake, step by step, on stdout")
+    p.add_argument("--trace-bytes", action="store_true",
+                   help="with --trace: also each message's bytes, field by field")
     add_common_options(p)
 
 
@@ -105,6 +116,38 @@ def _http_answer(tls: TLSSocket, hello: ClientHello | None) -> None:
                 b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
 
 
+def _serve_one(sock: socket.socket, peer: str, config: ServerConfig, args: argparse.Namespace
+               ) -> None:
+    hellos: list[ClientHello] = []
+    recorder = Recorder()
+    narrated = threading.Event()  # after the story is told, stop recording
+
+    def sink(record: TraceRecord) -> None:
+        if isinstance(record, MessageTrace) and isinstance(record.message, ClientHello):
+            hellos.append(record.message)
+        if args.trace and not narrated.is_set():
+            recorder(record)
+
+    sock.settimeout(30)
+    try:
+        _session(sock, peer, dataclasses.replace(config, trace=sink), args.http, hellos,
+                 (recorder, narrated) if args.trace else None, args.trace_bytes,
+                 post_handshake=bool(args.client_ca) and args.client_auth == "post-handshake")
+    except (TLSError, OSError) as exc:
+        print(f"{peer}: {explain(exc)}", file=sys.stderr)
+    if args.trace and not narrated.is_set() and recorder.records:
+        _narrate(peer, recorder, args.trace_bytes)  # a failed handshake, up to the failure
+
+
+def _narrate(peer: str, recorder: Recorder, with_bytes: bool) -> None:
+    """Print one connection's story in one write, so concurrent clients do not interleave."""
+    story = recorder.story("server", with_bytes=with_bytes)
+    colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    with _PRINT_LOCK:
+        sys.stdout.write(f"--- handshake from {peer} ---\n" + render_text(story, colour=colour))
+        sys.stdout.flush()
+
+
 def _ask_for_certificate(tls: TLSSocket, peer: str) -> None:
     """TLS 1.3 post-handshake authentication (RFC 8446 §4.6.2), when the client offers it."""
     try:
@@ -116,32 +159,31 @@ def _ask_for_certificate(tls: TLSSocket, peer: str) -> None:
           f"{chain[0].subject if chain else 'none (the client declined)'}", file=sys.stderr)
 
 
-def _serve_one(sock: socket.socket, peer: str, config: ServerConfig, http: bool,
-               post_handshake: bool = False) -> None:
-    hellos: list[ClientHello] = []
-
-    def sink(record: TraceRecord) -> None:
-        if isinstance(record, MessageTrace) and isinstance(record.message, ClientHello):
-            hellos.append(record.message)
-
-    sock.settimeout(30)
-    try:
-        with wrap_server(sock, dataclasses.replace(config, trace=sink)) as tls:
-            if post_handshake:
-                _ask_for_certificate(tls, peer)
-            who = tls.conn.peer_certificates[0].subject if tls.conn.peer_certificates else ""
-            print(f"{peer}: {tls.version()} {tls.cipher()} {tls.group()} {who}".rstrip(),
-                  file=sys.stderr)
-            if http:
-                _http_answer(tls, hellos[-1] if hellos else None)
-            else:
-                while data := tls.recv():
-                    tls.sendall(data)
-    except (TLSError, OSError) as exc:
-        print(f"{peer}: {explain(exc)}", file=sys.stderr)
+def _session(sock: socket.socket, peer: str, config: ServerConfig, http: bool,
+             hellos: list[ClientHello], tracing: tuple[Recorder, threading.Event] | None,
+             with_bytes: bool, *, post_handshake: bool = False) -> None:
+    with wrap_server(sock, config) as tls:
+        if post_handshake:
+            _ask_for_certificate(tls, peer)
+        who = tls.conn.peer_certificates[0].subject if tls.conn.peer_certificates else ""
+        print(f"{peer}: {tls.version()} {tls.cipher()} {tls.group()} {who}".rstrip(),
+              file=sys.stderr)
+        if tracing is not None:  # the handshake is done: tell it before serving
+            _narrate(peer, tracing[0], with_bytes)
+            tracing[1].set()
+        if http:
+            _http_answer(tls, hellos[-1] if hellos else None)
+        else:
+            while data := tls.recv():
+                tls.sendall(data)
 
 
 def run(args: argparse.Namespace) -> int:
+    if isinstance(args.http, str):
+        return run_static(args)
+    if args.site or args.redirect_port is not None or args.hsts is not None:
+        raise SystemExit("tlsglass: --site, --redirect-port and --hsts need --http DIR "
+                         "(the static-file server)")
     config = _server_config(args)
     with socket.create_server((args.host, args.port)) as listener:
         mode = "HTTPS responder" if args.http else "echo server"
@@ -149,6 +191,5 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr, flush=True)
         while True:
             sock, address = listener.accept()
-            post_handshake = bool(args.client_ca) and args.client_auth == "post-handshake"
-            threading.Thread(target=_serve_one, daemon=True,
-                             args=(sock, address[0], config, args.http, post_handshake)).start()
+            threading.Thread(target=_serve_one, args=(sock, address[0], config, args),
+                             daemon=True).start()

@@ -18,13 +18,13 @@ from tlsglass.crypto.suites import SuiteInfo
 from tlsglass.enums import HandshakeType, describe
 from tlsglass.errors import UnexpectedMessage
 from tlsglass.events import Event
-from tlsglass.observe import Decision, MessageTrace, TraceRecord
+from tlsglass.observe import Decision, MessageTrace, TraceRecord, TrustDecision
 from tlsglass.transcript import Transcript
 from tlsglass.wire.extension_block import check_extensions
 from tlsglass.wire.handshake import HandshakeMessage, ServerHello, decode_handshake
-from tlsglass.x509 import Certificate
+from tlsglass.x509 import Certificate, VerifiedChain
 
-__all__ = ["Authenticated", "Negotiated", "Output", "State", "dispatch"]
+__all__ = ["Authenticated", "Negotiated", "Output", "State", "dispatch", "report_trust"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +39,7 @@ class Negotiated:
     server_name: str | None = None
     peer_certificates: tuple[Certificate, ...] = field(default=(), repr=False)
     client_random: bytes = field(default=b"", repr=False)
+    resumed: bool = False
     # The client offered post_handshake_auth (§4.2.6): the server may ask later.
     post_handshake_auth: bool = False
 
@@ -64,8 +65,9 @@ class Output(Protocol):
     role: str
     transcript: Transcript
 
-    def send(self, msg: HandshakeMessage) -> bytes:
-        """Encode, add to the transcript, queue under the current write key; return the bytes."""
+    def send(self, msg: HandshakeMessage, transcript: bool = True) -> bytes:
+        """Encode, add to the transcript (unless told not to: post-handshake messages),
+        queue under the current write key; return the bytes."""
         ...
 
     def send_change_cipher_spec(self) -> None: ...
@@ -77,6 +79,10 @@ class Output(Protocol):
     def set_peer_record_size_limit(self, limit: int) -> None: ...
 
     def set_own_record_size_limit(self, limit: int) -> None: ...
+
+    def end_early_data(self) -> None:
+        """Client: stop sealing under the early key (a HelloRetryRequest refused 0-RTT)."""
+        ...
 
     def skip_rejected_early_data(self, budget: int) -> None:
         """§4.2.10: discard up to `budget` bytes of 0-RTT data we did not accept."""
@@ -107,6 +113,19 @@ def decide(out: Output, topic: str, chosen: str, offered: tuple[str, ...] = (),
                            reason=reason))
 
 
+def report_trust(out: Output, peer: str, chain: tuple[Certificate, ...],
+                 verified: VerifiedChain | None, *, server_name: str | None = None,
+                 method: str = "trust store", error: Exception | None = None) -> None:
+    """Report the verdict on a peer's chain, with the path it took or why it failed."""
+    if not out.tracing:
+        return
+    path = tuple(c.subject for c in (verified.chain if verified is not None else chain))
+    anchor = verified.trust_anchor.subject if verified is not None else ""
+    out.trace(TrustDecision(role=out.role, peer=peer, path=path, anchor=anchor,
+                            server_name=server_name, method=method, ok=error is None,
+                            reason="" if error is None else str(error)))
+
+
 class State:
     """One RFC state. Subclasses are frozen dataclasses."""
 
@@ -116,6 +135,8 @@ class State:
     # Whether application data may be sent / received in this state.
     can_send_application_data: ClassVar[bool] = False
     can_receive_application_data: ClassVar[bool] = False
+    # Server between its Finished and the client's EndOfEarlyData: 0-RTT data arrives.
+    receives_early_data: ClassVar[bool] = False
 
     @property
     def name(self) -> str:
@@ -123,6 +144,10 @@ class State:
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         raise NotImplementedError
+
+    def receive_early_data(self, data: bytes, out: Output) -> State:
+        """Only states with `receives_early_data` take 0-RTT application data."""
+        raise UnexpectedMessage(f"early data in {self.name}")
 
     def transcript_for(self, msg_type: int, out: Output) -> Transcript | None:
         """The transcript an incoming message extends: the handshake's while it runs; after

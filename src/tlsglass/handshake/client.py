@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 
 from tlsglass.config import DEFAULT_CERT_SIGNATURE_SCHEMES, ClientConfig
 from tlsglass.crypto.kx import KeyPair
-from tlsglass.enums import NamedGroup, ProtocolVersion, PskKeyExchangeMode
+from tlsglass.enums import NamedGroup, ProtocolVersion
 from tlsglass.handshake.base import Negotiated, Output, decide
+from tlsglass.handshake.early13 import begin_early_data, wants_early_data
 from tlsglass.handshake.negotiate import is_ip_literal, names
+from tlsglass.handshake.psk13 import OfferedPsk, offer_psk
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
     ALPN,
@@ -48,6 +50,7 @@ class ClientHelloSent:
     key_pairs: Mapping[int, KeyPair] = field(repr=False)
     offered_extensions: frozenset[int]
     server_name: str | None
+    psk: OfferedPsk | None = None
 
 
 def _grease_value(config: ClientConfig, index: int) -> int:
@@ -82,7 +85,7 @@ def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list
     if config.record_size_limit is not None:
         exts.append(RecordSizeLimit(record_size_limit=config.record_size_limit))
     exts.append(SupportedVersionsClientHello(values=tuple(versions)))
-    exts.append(PskKeyExchangeModes(ke_modes=(PskKeyExchangeMode.PSK_DHE_KE,)))
+    exts.append(PskKeyExchangeModes(ke_modes=tuple(config.psk_key_exchange_modes)))
     if config.post_handshake_auth:
         exts.append(PostHandshakeAuth())
     exts.append(KeyShareClientHello(client_shares=shares))
@@ -113,6 +116,8 @@ def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
     )
     if config.hello_hook is not None:
         hello = config.hello_hook(hello)
+    # pre_shared_key goes last: its binder covers all the rest (§4.2.11).
+    hello, psk = offer_psk(config, hello, out, early=lambda p: wants_early_data(config, p))
     key_share = find(hello.extensions, KeyShareClientHello)
     sent_groups = {s.group for s in key_share.client_shares} if key_share else set()
     key_pairs = {g: kp for g, kp in key_pairs.items() if g in sent_groups}
@@ -121,8 +126,9 @@ def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
                names(NamedGroup, list(config.groups)),
                "key shares sent in advance, to save a round trip")
     out.send(hello)
+    psk = begin_early_data(hello, psk, out)
     out.update(Negotiated(server_name=config.server_name, client_random=hello.random))
     return ClientHelloSent(config=config, hello=hello, key_pairs=key_pairs,
                            offered_extensions=frozenset(e.type_code for e in hello.extensions),
-                           server_name=config.server_name)
+                           server_name=config.server_name, psk=psk)
 

@@ -3,9 +3,15 @@
     START --send ClientHello--> WAIT_SH --HelloRetryRequest: send ClientHello2--> WAIT_SH
     WAIT_SH --ServerHello: derive handshake keys--> WAIT_EE
     WAIT_EE --EncryptedExtensions--> WAIT_CERT_CR
+    WAIT_EE --EncryptedExtensions, PSK accepted: Authenticated("psk")--> WAIT_FINISHED
     WAIT_CERT_CR --CertificateRequest--> WAIT_CERT --Certificate--> WAIT_CV
     WAIT_CV --CertificateVerify: Authenticated--> WAIT_FINISHED
-    WAIT_FINISHED --Finished: send [Certificate, CertificateVerify,] Finished--> CONNECTED
+    WAIT_FINISHED --Finished: send [EndOfEarlyData,] [Certificate, CertificateVerify,]
+                    Finished--> CONNECTED
+
+With a ticket (psk13.py), the ClientHello ends with pre_shared_key, and with 0-RTT
+offered (early13.py) we seal under the early key until EncryptedExtensions says
+whether the server took the early data.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from tlsglass.enums import (
     HandshakeType,
     NamedGroup,
     ProtocolVersion,
+    PskKeyExchangeMode,
     SignatureScheme,
     describe,
 )
@@ -34,17 +41,27 @@ from tlsglass.errors import (
     IllegalParameter,
     MissingExtension,
     ProtocolVersionError,
+    TLSError,
     UnexpectedMessage,
     UnsupportedExtension,
 )
-from tlsglass.events import HandshakeComplete
-from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
+from tlsglass.events import EarlyDataRejected, HandshakeComplete
+from tlsglass.handshake.base import (
+    Authenticated,
+    Negotiated,
+    Output,
+    State,
+    decide,
+    report_trust,
+)
 from tlsglass.handshake.client import ClientHelloSent
 from tlsglass.handshake.client_auth13 import client_connected, send_client_certificate
 from tlsglass.handshake.connected13 import certificate_verify_content
+from tlsglass.handshake.early13 import early_data_answer
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.negotiate import names
-from tlsglass.keyschedule import finished_verify_data, verify_finished
+from tlsglass.handshake.psk13 import OfferedPsk, TicketContext, accepted_psk, offer_psk
+from tlsglass.keyschedule import EarlySecret, finished_verify_data, verify_finished
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
     ALPN,
@@ -65,6 +82,7 @@ from tlsglass.wire.handshake import (
     CertificateRequest,
     CertificateVerify,
     EncryptedExtensions,
+    EndOfEarlyData,
     Finished,
     HandshakeMessage,
     ServerHello,
@@ -91,6 +109,15 @@ class WaitSH(State):
     sent: ClientHelloSent
     retry: ServerHello | None = None
     ccs_sent: bool = False
+
+    @property
+    def early_data_limit(self) -> int:
+        """The ticket's max_early_data_size while 0-RTT is on offer (§4.2.10)."""
+        psk = self.sent.psk
+        if self.retry is not None or psk is None or psk.early_secret is None \
+                or psk.ticket is None:
+            return 0
+        return psk.ticket.max_early_data_size
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, ServerHello)
@@ -168,17 +195,40 @@ class WaitSH(State):
         if config.hello_hook is not None:
             hello2 = config.hello_hook(hello2)
         out.transcript.restart_after_hello_retry(suite.hash_name)
+        if self.sent.psk is not None and self.sent.psk.early_secret is not None:
+            out.end_early_data()  # §4.2.10: a HelloRetryRequest rejects 0-RTT
+            out.emit(EarlyDataRejected())
+        # §4.1.4: the PSK again, with a binder over the new transcript, if its hash fits.
+        hello2, psk = offer_psk(config, hello2, out, self.sent.psk, suite.hash_name) \
+            if self.sent.psk is not None else (hello2, None)
         if config.middlebox_compatibility:
             out.send_change_cipher_spec()  # App. D.4: right after the first ClientHello
         out.send(hello2)
-        sent = replace(self.sent, hello=hello2, key_pairs=key_pairs)
+        sent = replace(self.sent, hello=hello2, key_pairs=key_pairs, psk=psk)
         return WaitSH(sent=sent, retry=msg, ccs_sent=config.middlebox_compatibility)
 
     def _server_hello(self, msg: ServerHello, suite: SuiteInfo, out: Output) -> State:
+        psk = accepted_psk(self.sent.config, self.sent.psk, msg, suite)
         share_ext = find(msg.extensions, KeyShareServerHello)
+        shared, group = None, None
         if share_ext is None:
-            raise MissingExtension("ServerHello has no key_share")
-        share = share_ext.server_share
+            # §4.2.9: only psk_ke, if we offered it, goes without (EC)DHE.
+            if psk is None or PskKeyExchangeMode.PSK_KE not in \
+                    self.sent.config.psk_key_exchange_modes:
+                raise MissingExtension("ServerHello has no key_share")
+        else:
+            shared, group = self._key_share(share_ext.server_share), share_ext.server_share.group
+        if out.tracing:  # the names are built only for a listening tracer
+            decide(out, "cipher_suite", describe(CipherSuite, suite.suite),
+                   names(CipherSuite, self.sent.hello.cipher_suites), "chosen by the server")
+        early = EarlySecret.start(suite.hash_name, psk.secret.reveal()) if psk else None
+        keys = _handshake_keys(self.sent, suite, shared, out, early)
+        out.update(Negotiated(version=ProtocolVersion.TLS1_3, cipher_suite=suite.suite,
+                              group=group, server_name=self.sent.server_name,
+                              client_random=self.sent.hello.random, resumed=psk is not None))
+        return WaitEE(sent=self.sent, keys=keys, group=group, ccs_sent=self.ccs_sent, psk=psk)
+
+    def _key_share(self, share: KeyShareEntry) -> bytes:
         pair = self.sent.key_pairs.get(share.group)
         if pair is None:
             raise IllegalParameter(
@@ -187,24 +237,18 @@ class WaitSH(State):
             selected = find(self.retry.extensions, KeyShareHelloRetryRequest)
             if selected is not None and selected.selected_group != share.group:
                 raise IllegalParameter("ServerHello group differs from the HelloRetryRequest's")
-        shared = pair.exchange(share.key_exchange)
-        if out.tracing:  # the names are built only for a listening tracer
-            decide(out, "cipher_suite", describe(CipherSuite, suite.suite),
-                   names(CipherSuite, self.sent.hello.cipher_suites), "chosen by the server")
-        keys = _handshake_keys(self.sent, suite, shared, out)
-        out.update(Negotiated(version=ProtocolVersion.TLS1_3, cipher_suite=suite.suite,
-                              group=share.group, server_name=self.sent.server_name,
-                              client_random=self.sent.hello.random))
-        return WaitEE(sent=self.sent, keys=keys, group=share.group, ccs_sent=self.ccs_sent)
+        return pair.exchange(share.key_exchange)
 
 
-def _handshake_keys(sent: ClientHelloSent, suite: SuiteInfo, shared: bytes,
-                    out: Output) -> HandshakeKeys:
+def _handshake_keys(sent: ClientHelloSent, suite: SuiteInfo, shared: bytes | None,
+                    out: Output, early: EarlySecret | None) -> HandshakeKeys:
     out.transcript.choose_hash(suite.hash_name)
-    keys = handshake_keys(suite, shared, sent.hello.random, out)
+    keys = handshake_keys(suite, shared, sent.hello.random, out, early)
     out.install_read_key(suite, keys.server_handshake_secret, "handshake")
-    # From here our alerts, too, go under the handshake key (§5.1 forbids plaintext).
-    out.install_write_key(suite, keys.client_handshake_secret, "handshake")
+    if sent.psk is None or sent.psk.early_secret is None:
+        # From here our alerts, too, go under the handshake key (§5.1 forbids plaintext).
+        out.install_write_key(suite, keys.client_handshake_secret, "handshake")
+    # With 0-RTT offered we keep the early key until EncryptedExtensions says (§4.2.10).
     return keys
 
 
@@ -216,13 +260,18 @@ class WaitEE(State):
         {HandshakeType.ENCRYPTED_EXTENSIONS})
     sent: ClientHelloSent
     keys: HandshakeKeys
-    group: int
+    group: int | None
     ccs_sent: bool
+    psk: OfferedPsk | None = None
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, EncryptedExtensions)
         _check_unsolicited(msg.extensions, self.sent.offered_extensions)
         alpn = self._alpn(msg, out)
+        suite = self.keys.suite
+        early = early_data_answer(self.sent.psk, self.psk, suite, alpn, msg, out)
+        if self.sent.psk is not None and self.sent.psk.early_secret is not None and not early:
+            out.install_write_key(suite, self.keys.client_handshake_secret, "handshake")
         limit = find(msg.extensions, RecordSizeLimit)
         if limit is not None:
             if limit.record_size_limit < 64:
@@ -231,6 +280,15 @@ class WaitEE(State):
             own = self.sent.config.record_size_limit
             if own is not None:  # RFC 8449 §4: negotiated, so ours binds the server too
                 out.set_own_record_size_limit(own)
+        if self.psk is not None:
+            # §2.2: the PSK authenticates the server; no Certificate follows.
+            ticket = self.psk.ticket
+            chain = tuple(X509Certificate.from_der(der)
+                          for der in (ticket.peer_certificates if ticket else ()))
+            return WaitFinished(sent=self.sent, keys=self.keys, group=self.group,
+                                ccs_sent=self.ccs_sent, alpn=alpn, request=None, chain=chain,
+                                signature_scheme=None, proof=Authenticated("psk"),
+                                resumed=True, early_data=early)
         return WaitCertCR(sent=self.sent, keys=self.keys, group=self.group,
                           ccs_sent=self.ccs_sent, alpn=alpn)
 
@@ -258,7 +316,7 @@ class WaitCertCR(State):
         {HandshakeType.CERTIFICATE, HandshakeType.CERTIFICATE_REQUEST})
     sent: ClientHelloSent
     keys: HandshakeKeys
-    group: int
+    group: int | None
     ccs_sent: bool
     alpn: str | None
     request: CertificateRequest | None = None
@@ -294,7 +352,15 @@ def _certificate(state: WaitCertCR, msg: HandshakeMessage, out: Output) -> State
     for entry in msg.certificate_list:
         _check_unsolicited(entry.extensions, state.sent.offered_extensions)
     chain = tuple(X509Certificate.from_der(e.cert_data) for e in msg.certificate_list)
-    verified = _verify(state.sent, chain)
+    try:
+        verified = _verify(state.sent, chain)
+    except TLSError as exc:
+        report_trust(out, "server", chain, None, server_name=state.sent.server_name, error=exc)
+        raise
+    method = ("custom verifier" if state.sent.config.verifier is not None else
+              "verification disabled" if verified is None else "trust store")
+    report_trust(out, "server", chain, verified, server_name=state.sent.server_name,
+                 method=method)
     return WaitCV(sent=state.sent, keys=state.keys, group=state.group, ccs_sent=state.ccs_sent,
                   alpn=state.alpn, request=state.request, chain=chain, verified=verified)
 
@@ -344,13 +410,15 @@ class WaitFinished(State):
     expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})
     sent: ClientHelloSent
     keys: HandshakeKeys
-    group: int
+    group: int | None
     ccs_sent: bool
     alpn: str | None
     request: CertificateRequest | None
     chain: tuple[X509Certificate, ...] = field(repr=False)
     signature_scheme: int | None
     proof: Authenticated
+    resumed: bool = False
+    early_data: bool = False
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, Finished)
@@ -373,6 +441,10 @@ class WaitFinished(State):
         keys = self.keys
         if not self.ccs_sent and self.sent.config.middlebox_compatibility:
             out.send_change_cipher_spec()
+        if self.early_data:
+            # §4.5: EndOfEarlyData under the early key, then the handshake key.
+            out.send(EndOfEarlyData())
+            out.install_write_key(keys.suite, keys.client_handshake_secret, "handshake")
         if self.request is not None:
             send_client_certificate(self.sent.config, self.request, self.sent.server_name, out)
         verify_data = finished_verify_data(keys.suite.hash_name, keys.client_handshake_secret,
@@ -385,14 +457,21 @@ class WaitFinished(State):
             version=ProtocolVersion.TLS1_3, cipher_suite=self.keys.suite.suite, group=self.group,
             signature_scheme=self.signature_scheme, alpn_protocol=self.alpn,
             server_name=self.sent.server_name, peer_certificates=self.chain,
-            client_random=self.sent.hello.random)
+            client_random=self.sent.hello.random, resumed=self.resumed)
         out.update(negotiated)
         out.emit(HandshakeComplete(
             version=ProtocolVersion.TLS1_3, cipher_suite=self.keys.suite.suite, group=self.group,
             signature_scheme=self.signature_scheme, alpn_protocol=self.alpn,
-            server_name=self.sent.server_name, peer_certificates=self.chain))
-        return client_connected(self.sent.config, self.sent.server_name, out, role="client",
+            server_name=self.sent.server_name, peer_certificates=self.chain,
+            resumed=self.resumed, early_data_accepted=self.early_data))
+        config = self.sent.config
+        tickets = None if config.ticket_store is None else TicketContext(
+            store=config.ticket_store, key=config.server_name or "", suite=self.keys.suite,
+            alpn_protocol=self.alpn, server_name=self.sent.server_name,
+            peer_certificates=tuple(c.der for c in self.chain), clock=config.clock)
+        return client_connected(config, self.sent.server_name, out, role="client",
                                 suite=self.keys.suite, client_random=self.sent.hello.random,
                                 client_secret=client_app, server_secret=server_app,
-                                exporter_secret=exporter, resumption_secret=resumption)
+                                exporter_secret=exporter, resumption_secret=resumption,
+                                tickets=tickets)
 

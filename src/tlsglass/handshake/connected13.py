@@ -16,6 +16,7 @@ from tlsglass.enums import HandshakeType, KeyUpdateRequest
 from tlsglass.errors import IllegalParameter, UnexpectedMessage
 from tlsglass.events import KeyUpdated, NewSessionTicketReceived
 from tlsglass.handshake.base import Output, State
+from tlsglass.handshake.psk13 import TicketContext, store_ticket
 from tlsglass.keyschedule import export_keying_material, next_application_traffic_secret
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import EarlyDataTicket
@@ -117,7 +118,15 @@ class Connected(State):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientConnected(Connected):
-    """The client also receives NewSessionTicket (§4.6.1)."""
+    """The client also receives NewSessionTicket (§4.6.1), and keeps it if it has a store."""
 
     expects: ClassVar[frozenset[HandshakeType]] = frozenset(
         {HandshakeType.KEY_UPDATE, HandshakeType.NEW_SESSION_TICKET})
+    tickets: TicketContext | None = None
+
+    def _receive_ticket(self, msg: NewSessionTicket, out: Output) -> State:
+        if self.tickets is not None:
+            early = find(msg.extensions, EarlyDataTicket)
+            store_ticket(self.tickets, self.resumption_secret, msg,
+                         early.max_early_data_size if early else 0)
+        return Connected._receive_ticket(self, msg, out)

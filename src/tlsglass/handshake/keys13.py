@@ -36,11 +36,15 @@ class ApplicationSecrets:
     exporter: Secret = field(repr=False)
 
 
-def handshake_keys(suite: SuiteInfo, shared_secret: bytes, client_random: bytes,
-                   out: Output) -> HandshakeKeys:
-    """§7.1 over ClientHello..ServerHello; the transcript hash must already be chosen."""
+def handshake_keys(suite: SuiteInfo, shared_secret: bytes | None, client_random: bytes,
+                   out: Output, early: EarlySecret | None = None) -> HandshakeKeys:
+    """§7.1 over ClientHello..ServerHello; the transcript hash must already be chosen.
+
+    `early` carries the PSK when one was accepted; `shared_secret` is None in psk_ke.
+    """
     transcript_hash = out.transcript.digest()
-    hs = EarlySecret.start(suite.hash_name).handshake_secret(shared_secret)
+    early = early or EarlySecret.start(suite.hash_name)
+    hs = early.handshake_secret(shared_secret)
     client_secret = hs.client_handshake_traffic_secret(transcript_hash)
     server_secret = hs.server_handshake_traffic_secret(transcript_hash)
     out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_random, client_secret)

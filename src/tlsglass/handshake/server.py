@@ -17,6 +17,7 @@ from tlsglass.enums import (
     ExtensionType,
     NamedGroup,
     ProtocolVersion,
+    PskKeyExchangeMode,
     SignatureScheme,
     describe,
 )
@@ -93,6 +94,21 @@ def _check_psk_last(hello: ClientHello) -> None:
             raise IllegalParameter("pre_shared_key is not the last extension (§4.2.11)")
 
 
+def _check_mandatory(hello: ClientHello, groups: SupportedGroups | None,
+                     shares: KeyShareClientHello | None,
+                     schemes: SignatureAlgorithms | None) -> None:
+    """§9.2: supported_groups and key_share come together; without a PSK, both and
+    signature_algorithms are mandatory (a psk_ke client may omit all three)."""
+    if (groups is None) != (shares is None):
+        raise MissingExtension("supported_groups and key_share come together (§9.2)")
+    if find_raw(hello.extensions, ExtensionType.PRE_SHARED_KEY) is not None:
+        return
+    for needed, what in ((groups, "supported_groups"), (shares, "key_share"),
+                         (schemes, "signature_algorithms")):
+        if needed is None:
+            raise MissingExtension(f"ClientHello lacks {what} (§9.2)")
+
+
 def read_offer(config: ServerConfig, hello: ClientHello) -> Offer:
     """Check a ClientHello (§4.1.2) and decide that TLS 1.3 will be spoken."""
     _check_psk_last(hello)
@@ -112,19 +128,16 @@ def read_offer(config: ServerConfig, hello: ClientHello) -> Offer:
     groups = find(hello.extensions, SupportedGroups)
     shares = find(hello.extensions, KeyShareClientHello)
     schemes = find(hello.extensions, SignatureAlgorithms)
-    # §9.2: without a PSK, these are mandatory.
-    for needed, what in ((groups, "supported_groups"), (shares, "key_share"),
-                         (schemes, "signature_algorithms")):
-        if needed is None:
-            raise MissingExtension(f"ClientHello lacks {what} (§9.2)")
-    assert groups is not None and shares is not None and schemes is not None
-    check_client_key_shares(shares.client_shares, groups.values)
+    _check_mandatory(hello, groups, shares, schemes)
+    if groups is not None and shares is not None:
+        check_client_key_shares(shares.client_shares, groups.values)
     limit = find(hello.extensions, RecordSizeLimit)
     if limit is not None and limit.record_size_limit < 64:
         raise IllegalParameter("record_size_limit below 64 (RFC 8449 §4)")
     alpn = find(hello.extensions, ALPN)
-    return Offer(hello=hello, versions=versions, groups=groups.values,
-                 shares=shares.client_shares, signature_schemes=schemes.values,
+    return Offer(hello=hello, versions=versions, groups=groups.values if groups else (),
+                 shares=shares.client_shares if shares else (),
+                 signature_schemes=schemes.values if schemes else (),
                  server_name=_server_name(hello),
                  alpn=alpn.protocol_name_list if alpn is not None else (),
                  record_size_limit=limit.record_size_limit if limit is not None else None)
@@ -132,24 +145,23 @@ def read_offer(config: ServerConfig, hello: ClientHello) -> Offer:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
-    """The server's choices for a TLS 1.3 handshake."""
+    """The server's choices for a TLS 1.3 handshake (no certificate when a PSK is used)."""
 
     suite: SuiteInfo
     share: KeyShareEntry | None = field(repr=False)
     retry_group: int | None
-    certified: CertifiedKey = field(repr=False)
-    signature_scheme: int
+    certified: CertifiedKey | None = field(repr=False)
+    signature_scheme: int | None
     alpn: str | None
 
 
-def plan(config: ServerConfig, offer: Offer, out: Output,
-         forced_suite: int | None = None) -> Plan:
-    """Choose everything, reporting each choice and its reason to the tracer."""
+def _suite(config: ServerConfig, offer: Offer, out: Output, forced_suite: int | None,
+           why_forced: str) -> SuiteInfo:
     if out.tracing:  # the names are built only for a listening tracer
         decide(out, "version", "TLS1_3", names(ProtocolVersion, offer.versions),  # type: ignore[arg-type]
                "highest version both sides support")
     if forced_suite is not None:
-        suite_value, why = forced_suite, "kept from the HelloRetryRequest"
+        suite_value, why = forced_suite, why_forced
         if forced_suite not in offer.hello.cipher_suites:
             raise IllegalParameter("second ClientHello dropped the selected cipher suite")
     else:
@@ -158,23 +170,44 @@ def plan(config: ServerConfig, offer: Offer, out: Output,
     if out.tracing:  # the names are built only for a listening tracer
         decide(out, "cipher_suite", describe(CipherSuite, suite_value),
                names(CipherSuite, offer.hello.cipher_suites), why)
-    shares = select_key_share(config.groups, offer.groups, offer.shares)
-    group = shares.share.group if shares.share is not None else shares.retry_group
-    if out.tracing:  # the names are built only for a listening tracer
-        decide(out, "group", describe(NamedGroup, group or 0), names(NamedGroup, offer.groups),
-               shares.reason)
+    return TLS13_SUITES[CipherSuite(suite_value)]
+
+
+def _certificate(config: ServerConfig, offer: Offer, out: Output) -> tuple[CertifiedKey, int]:
+    if not offer.signature_schemes:
+        raise MissingExtension("ClientHello lacks signature_algorithms (§9.2)")
     certified, scheme, cert_reason = select_certificate(config, offer.server_name,
                                                         offer.signature_schemes)
     if out.tracing:  # the names are built only for a listening tracer
         decide(out, "certificate", certified.leaf.subject, (), cert_reason)
-    if out.tracing:  # the names are built only for a listening tracer
         decide(out, "signature_scheme", describe(SignatureScheme, scheme),
                names(SignatureScheme, offer.signature_schemes),
                "first scheme the certificate's key can make that the client accepts")
+    return certified, scheme
+
+
+def plan(config: ServerConfig, offer: Offer, out: Output, forced_suite: int | None = None,
+         psk_mode: int | None = None,
+         why_forced: str = "kept from the HelloRetryRequest") -> Plan:
+    """Choose everything, reporting each choice and its reason to the tracer.
+
+    With `psk_mode` a PSK was accepted: no certificate, and in psk_ke no key share.
+    """
+    suite = _suite(config, offer, out, forced_suite, why_forced)
+    share, retry_group = None, None
+    if psk_mode != PskKeyExchangeMode.PSK_KE:
+        if not offer.shares and not offer.groups:
+            raise MissingExtension("ClientHello lacks key_share (§9.2)")
+        shares = select_key_share(config.groups, offer.groups, offer.shares)
+        share, retry_group = shares.share, shares.retry_group
+        group = share.group if share is not None else retry_group
+        if out.tracing:  # the names are built only for a listening tracer
+            decide(out, "group", describe(NamedGroup, group or 0),
+                   names(NamedGroup, offer.groups), shares.reason)
+    certified, scheme = _certificate(config, offer, out) if psk_mode is None else (None, None)
     alpn = select_alpn(config.alpn_protocols, offer.alpn)
     if alpn is not None and out.tracing:  # the names are built only for a listening tracer
         decide(out, "alpn", alpn, tuple(p.decode("latin-1") for p in offer.alpn),
                "server's most preferred protocol that the client offers")
-    return Plan(suite=TLS13_SUITES[CipherSuite(suite_value)], share=shares.share,
-                retry_group=shares.retry_group, certified=certified, signature_scheme=scheme,
-                alpn=alpn)
+    return Plan(suite=suite, share=share, retry_group=retry_group, certified=certified,
+                signature_scheme=scheme, alpn=alpn)

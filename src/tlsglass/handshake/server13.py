@@ -3,7 +3,10 @@
     START --ClientHello, no usable key share: send HelloRetryRequest--> START (retry)
     START --ClientHello: send ServerHello, [ChangeCipherSpec,] EncryptedExtensions,
             Certificate, CertificateVerify, Finished--> WAIT_FINISHED
-    WAIT_FINISHED --Finished: install application read key--> CONNECTED
+    START --ClientHello with an accepted PSK: send ServerHello (pre_shared_key),
+            EncryptedExtensions [early_data], Finished--> WAIT_EOED or WAIT_FINISHED
+    WAIT_EOED --0-RTT data (EarlyDataReceived)--> WAIT_EOED --EndOfEarlyData--> WAIT_FINISHED
+    WAIT_FINISHED --Finished: install application read key, send tickets--> CONNECTED
 """
 
 from __future__ import annotations
@@ -25,24 +28,48 @@ from tlsglass.enums import (
     SignatureScheme,
     describe,
 )
-from tlsglass.errors import CertificateRequired, DecodeError, DecryptError, IllegalParameter
-from tlsglass.events import HandshakeComplete
-from tlsglass.handshake.base import Authenticated, Negotiated, Output, State, decide
+from tlsglass.errors import (
+    CertificateRequired,
+    DecodeError,
+    DecryptError,
+    IllegalParameter,
+    TLSError,
+    UnexpectedMessage,
+)
+from tlsglass.events import EarlyDataReceived, HandshakeComplete
+from tlsglass.handshake.base import (
+    Authenticated,
+    Negotiated,
+    Output,
+    State,
+    decide,
+    report_trust,
+)
 from tlsglass.handshake.connected13 import Connected, certificate_verify_content
+from tlsglass.handshake.early13 import accept_early_data
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
+from tlsglass.handshake.psk13 import AcceptedPsk, claim_ticket, issue_tickets, select_psk
 from tlsglass.handshake.server import Offer, Plan, plan, read_offer
-from tlsglass.keyschedule import MasterSecret, finished_verify_data, verify_finished
+from tlsglass.keyschedule import (
+    EarlySecret,
+    MasterSecret,
+    finished_verify_data,
+    verify_finished,
+)
 from tlsglass.wire.extension_block import find, find_raw
 from tlsglass.wire.extensions import (
     ALPN,
     CertificateAuthorities,
     Cookie,
+    EarlyDataIndication,
     Extension,
     KeyShareClientHello,
     KeyShareEntry,
     KeyShareHelloRetryRequest,
     KeyShareServerHello,
     PostHandshakeAuth,
+    PreSharedKeyServerHello,
+    PskKeyExchangeModes,
     RecordSizeLimit,
     ServerNameAck,
     SignatureAlgorithms,
@@ -56,6 +83,7 @@ from tlsglass.wire.handshake import (
     CertificateVerify,
     ClientHello,
     EncryptedExtensions,
+    EndOfEarlyData,
     Finished,
     HandshakeMessage,
     ServerHello,
@@ -95,13 +123,18 @@ class Start(State):
         if self.retry is not None:
             self._check_second_hello(msg)
         offer = read_offer(self.config, msg)
-        chosen = plan(self.config, offer, out,
-                      forced_suite=self.retry.cipher_suite if self.retry else None)
-        if chosen.share is None:
+        forced = self.retry.cipher_suite if self.retry else None
+        psk = select_psk(self.config, msg, offer.server_name, out, forced)
+        chosen = _plan(self.config, offer, out, forced, psk)
+        retrying = chosen.share is None and chosen.retry_group is not None
+        # A single-use ticket is spent only by the hello that completes (not one we retry).
+        if psk is not None and not retrying and not claim_ticket(self.config, psk, out):
+            psk, chosen = None, _plan(self.config, offer, out, forced, None)
+        if chosen.share is None and chosen.retry_group is not None:
             if self.retry is not None:
                 raise IllegalParameter("second ClientHello still lacks the requested key share")
             return self._hello_retry(offer, chosen, out)
-        return _first_flight(self.config, offer, chosen, out, self.ccs_sent)
+        return _first_flight(self.config, offer, chosen, out, self.ccs_sent, psk)
 
     def _hello_retry(self, offer: Offer, chosen: Plan, out: Output) -> State:
         """§4.1.4: ask for a share of `chosen.retry_group`, with a cookie if configured."""
@@ -147,41 +180,71 @@ class Start(State):
             raise IllegalParameter("second ClientHello does not echo our cookie (§4.2.2)")
 
 
+def _plan(config: ServerConfig, offer: Offer, out: Output, forced: int | None,
+          psk: AcceptedPsk | None) -> Plan:
+    if psk is None:
+        return plan(config, offer, out, forced_suite=forced)
+    return plan(config, offer, out, forced_suite=psk.suite.suite, psk_mode=psk.mode,
+                why_forced="a suite with the accepted PSK's hash (§4.2.11)")
+
+
 def _first_flight(config: ServerConfig, offer: Offer, chosen: Plan, out: Output,
-                  ccs_sent: bool) -> State:
+                  ccs_sent: bool, psk: AcceptedPsk | None = None) -> State:
     """ServerHello, then everything up to our Finished under handshake keys."""
-    assert chosen.share is not None
     suite = chosen.suite
-    group = NamedGroup(chosen.share.group)
-    our_share, shared = kx.encapsulate(group, chosen.share.key_exchange, config.key_pair_factory)
+    exts: list[Extension] = []
+    shared = None
+    if chosen.share is not None:
+        group = NamedGroup(chosen.share.group)
+        our_share, shared = kx.encapsulate(group, chosen.share.key_exchange,
+                                           config.key_pair_factory)
+        exts.append(KeyShareServerHello(server_share=KeyShareEntry(group=group,
+                                                                   key_exchange=our_share)))
+    exts.append(SupportedVersionsServerHello(selected_version=ProtocolVersion.TLS1_3))
+    if psk is not None:
+        exts.append(PreSharedKeyServerHello(selected_identity=psk.index))
+    # Before the ServerHello enters the transcript: 0-RTT keys hash the ClientHello alone.
+    early_read = accept_early_data(config, offer.hello, psk, chosen.alpn, out)
     out.transcript.choose_hash(suite.hash_name)
     out.send(ServerHello(
         random=config.entropy(32), legacy_session_id_echo=offer.hello.legacy_session_id,
-        cipher_suite=suite.suite,
-        extensions=(KeyShareServerHello(server_share=KeyShareEntry(group=group,
-                                                                   key_exchange=our_share)),
-                    SupportedVersionsServerHello(selected_version=ProtocolVersion.TLS1_3))))
+        cipher_suite=suite.suite, extensions=tuple(exts)))
     if offer.compatibility_mode and not ccs_sent:
         out.send_change_cipher_spec()
-    keys = _handshake_keys(offer, suite, shared, out)
-    _reject_early_data(offer, out)
-    out.send(EncryptedExtensions(extensions=_encrypted_extensions(config, offer, chosen, out)))
+    early = EarlySecret.start(suite.hash_name, psk.secret.reveal()) if psk else None
+    keys = _handshake_keys(offer, suite, shared, out, early, early_read)
+    ee = _encrypted_extensions(config, offer, chosen, out)
+    if early_read is None:
+        _reject_early_data(offer, out)
+    else:
+        ee = (*ee, EarlyDataIndication())
+    out.send(EncryptedExtensions(extensions=ee))
+    if psk is None:
+        _send_certificate(config, chosen, out)
+    out.send(Finished(verify_data=finished_verify_data(
+        suite.hash_name, keys.server_handshake_secret, out.transcript.digest())))
+    state = _after_server_finished(config, offer, chosen, keys, out, psk)
+    if early_read is not None and psk is not None and psk.state is not None \
+            and isinstance(state, WaitFinished):
+        return WaitEndOfEarlyData(then=state, budget=psk.state.max_early_data_size)
+    return state
+
+
+def _send_certificate(config: ServerConfig, chosen: Plan, out: Output) -> None:
+    """[CertificateRequest,] Certificate, CertificateVerify (§4.3.2, §4.4.2, §4.4.3)."""
+    certified, scheme = chosen.certified, chosen.signature_scheme
+    assert certified is not None and scheme is not None
     if config.client_auth != "none":
         out.send(certificate_request(config))
     out.send(Certificate(certificate_list=tuple(CertificateEntry(cert_data=c.der)
-                                                for c in chosen.certified.chain)))
+                                                for c in certified.chain)))
     content = certificate_verify_content("server", out.transcript.digest())
-    signature = sign.sign(chosen.signature_scheme, chosen.certified.private_key,  # type: ignore[arg-type]
-                          content)
-    out.send(CertificateVerify(algorithm=chosen.signature_scheme, signature=signature))
-    out.send(Finished(verify_data=finished_verify_data(
-        suite.hash_name, keys.server_handshake_secret, out.transcript.digest())))
-    return _after_server_finished(config, offer, chosen, keys, out)
+    signature = sign.sign(SignatureScheme(scheme), certified.private_key, content)
+    out.send(CertificateVerify(algorithm=scheme, signature=signature))
 
 
 # What we discard of a client's 0-RTT data when we turn it down (OpenSSL's default
-# max_early_data_size). Early data is accepted only with resumption, which this
-# server does not offer yet, so any that arrives is rejected.
+# max_early_data_size).
 REJECTED_EARLY_DATA_LIMIT = 1 << 14
 
 
@@ -191,10 +254,14 @@ def _reject_early_data(offer: Offer, out: Output) -> None:
         out.skip_rejected_early_data(REJECTED_EARLY_DATA_LIMIT)
 
 
-def _handshake_keys(offer: Offer, suite: SuiteInfo, shared: bytes, out: Output) -> HandshakeKeys:
-    keys = handshake_keys(suite, shared, offer.hello.random, out)
+def _handshake_keys(offer: Offer, suite: SuiteInfo, shared: bytes | None, out: Output,
+                    early: EarlySecret | None, early_read: Secret | None) -> HandshakeKeys:
+    keys = handshake_keys(suite, shared, offer.hello.random, out, early)
     out.install_write_key(suite, keys.server_handshake_secret, "handshake")
-    out.install_read_key(suite, keys.client_handshake_secret, "handshake")
+    if early_read is not None:  # 0-RTT accepted: read it until EndOfEarlyData (§4.5)
+        out.install_read_key(suite, early_read, "early")
+    else:
+        out.install_read_key(suite, keys.client_handshake_secret, "handshake")
     return keys
 
 
@@ -227,20 +294,30 @@ def _encrypted_extensions(config: ServerConfig, offer: Offer, chosen: Plan,
 
 
 def _after_server_finished(config: ServerConfig, offer: Offer, chosen: Plan,
-                           keys: HandshakeKeys, out: Output) -> State:
+                           keys: HandshakeKeys, out: Output, psk: AcceptedPsk | None) -> State:
     random = offer.hello.random
     app = application_secrets(keys, random, out)
     out.install_write_key(keys.suite, app.server, "application")
-    assert chosen.share is not None
     negotiated = Negotiated(version=ProtocolVersion.TLS1_3, cipher_suite=keys.suite.suite,
-                            group=chosen.share.group, signature_scheme=chosen.signature_scheme,
+                            group=chosen.share.group if chosen.share else None,
+                            signature_scheme=chosen.signature_scheme,
                             alpn_protocol=chosen.alpn, server_name=offer.server_name,
-                            client_random=random, post_handshake_auth=find(
-                                offer.hello.extensions, PostHandshakeAuth) is not None)
+                            client_random=random, resumed=psk is not None,
+                            post_handshake_auth=find(offer.hello.extensions,
+                                                     PostHandshakeAuth) is not None)
     out.update(negotiated)
+    modes = find(offer.hello.extensions, PskKeyExchangeModes)
+    carry = {"config": config, "keys": keys, "negotiated": negotiated, "client_app": app.client,
+             "server_app": app.server, "exporter": app.exporter, "master": app.master,
+             "psk_modes": modes.ke_modes if modes is not None else ()}
+    if psk is not None:
+        # §4.3.2: no CertificateRequest with a PSK; the ticket remembers the client.
+        chain = tuple(X509Certificate.from_der(der)
+                      for der in (psk.state.peer_certificates if psk.state else ()))
+        return WaitFinished(peer_chain=chain, proof=Authenticated("psk"),
+                            **carry)  # type: ignore[arg-type]
     state = WaitCert if config.client_auth != "none" else WaitFinished
-    return state(config=config, keys=keys, negotiated=negotiated, client_app=app.client,
-                 server_app=app.server, exporter=app.exporter, master=app.master)
+    return state(**carry)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -254,11 +331,14 @@ class _AfterServerFinished(State):
     server_app: Secret = field(repr=False)
     exporter: Secret = field(repr=False)
     master: MasterSecret = field(repr=False)
+    # The client's psk_key_exchange_modes: tickets go only to clients that can use them.
+    psk_modes: tuple[int, ...] = ()
 
     def _carry(self) -> dict[str, object]:
         return {"config": self.config, "keys": self.keys, "negotiated": self.negotiated,
                 "client_app": self.client_app, "server_app": self.server_app,
-                "exporter": self.exporter, "master": self.master}
+                "exporter": self.exporter, "master": self.master,
+                "psk_modes": self.psk_modes}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -280,7 +360,12 @@ class WaitCert(_AfterServerFinished):
         trust = self.config.client_trust
         assert trust is not None
         now = datetime.fromtimestamp(self.config.clock(), UTC)
-        verify_client_chain(chain, trust, now)
+        try:
+            verified = verify_client_chain(chain, trust, now)
+        except TLSError as exc:
+            report_trust(out, "client", chain, None, error=exc)
+            raise
+        report_trust(out, "client", chain, verified)
         decide(out, "client_certificate", chain[0].subject, (),
                "its chain leads to a root the server trusts for clients")
         return WaitCV(chain=chain, **self._carry())  # type: ignore[arg-type]
@@ -314,6 +399,7 @@ class WaitFinished(_AfterServerFinished):
     expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})
     peer_chain: tuple[X509Certificate, ...] = field(default=(), repr=False)
     proof: Authenticated | None = None
+    early_data: bool = False
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, Finished)
@@ -330,7 +416,34 @@ class WaitFinished(_AfterServerFinished):
         out.emit(HandshakeComplete(version=ProtocolVersion.TLS1_3, cipher_suite=suite.suite,
                                    group=n.group, signature_scheme=n.signature_scheme,
                                    alpn_protocol=n.alpn_protocol, server_name=n.server_name,
-                                   peer_certificates=self.peer_chain))
+                                   peer_certificates=self.peer_chain, resumed=n.resumed,
+                                   early_data_accepted=self.early_data))
+        if set(self.psk_modes) & set(self.config.psk_key_exchange_modes):
+            # §4.2.9: tickets only for a client that can use them with our modes.
+            issue_tickets(self.config, suite, resumption, n.alpn_protocol, n.server_name,
+                          tuple(c.der for c in self.peer_chain), out)
         return Connected(role="server", suite=suite, client_random=n.client_random,
                          client_secret=self.client_app, server_secret=self.server_app,
                          exporter_secret=self.exporter, resumption_secret=resumption)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitEndOfEarlyData(State):
+    """WAIT_EOED (App. A.2): 0-RTT data under the early key, until EndOfEarlyData (§4.5)."""
+
+    expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.END_OF_EARLY_DATA})
+    receives_early_data: ClassVar[bool] = True
+    then: WaitFinished
+    budget: int
+
+    def receive_early_data(self, data: bytes, out: Output) -> State:
+        if len(data) > self.budget:  # §4.2.10: more than max_early_data_size
+            raise UnexpectedMessage("more early data than the ticket's max_early_data_size")
+        out.emit(EarlyDataReceived(data=data))
+        return replace(self, budget=self.budget - len(data))
+
+    def handle(self, msg: HandshakeMessage, out: Output) -> State:
+        assert isinstance(msg, EndOfEarlyData)
+        keys = self.then.keys
+        out.install_read_key(keys.suite, keys.client_handshake_secret, "handshake")
+        return replace(self.then, early_data=True)

@@ -53,6 +53,8 @@ from tlsglass import (
     Connection,
     ConnectionClosed,
     ConnectionTruncated,
+    EarlyDataAccepted,
+    EarlyDataReceived,
     Event,
     HandshakeComplete,
     LocalProtocolError,
@@ -191,6 +193,7 @@ class _Pump:
         self.backpressure = _Backpressure()
         plain.set_transport(self.backpressure)
         self.handshake: HandshakeComplete | None = None
+        self.early_data_accepted = False
         self.error: Exception | None = None
         self.settled = asyncio.Event()  # the handshake completed or failed
         self.task: asyncio.Task[None] | None = None
@@ -202,14 +205,22 @@ class _Pump:
             self.writer.write(data)
         return bool(data)
 
-    async def handshake_done(self) -> HandshakeComplete:
+    async def handshake_done(self, early_data: bytes = b"") -> HandshakeComplete:
+        early = b""
         if not self.conn.started:
             self.conn.start_handshake()
+            early = early_data[:self.conn.early_data_limit]  # 0-RTT if a ticket allows
+            self.conn.send_early_data(early)
         self.send_pending()
         self.task = self.loop.create_task(self._run(), name=f"tlsglass pump {self.conn!r}")
         await self.settled.wait()
         if self.handshake is None:
             raise self.error or ConnectionAbortedError("the handshake was abandoned")
+        # What the server did not take in 0-RTT goes again, in order, as ordinary data.
+        rest = early_data[len(early):] if self.early_data_accepted else early_data
+        if rest:
+            self.conn.send_application_data(rest)
+            self.send_pending()
         return self.handshake
 
     async def _run(self) -> None:
@@ -248,8 +259,11 @@ class _Pump:
 
     def _absorb(self, events: list[Event]) -> bool:
         for event in events:
-            if isinstance(event, ApplicationData):
+            if isinstance(event, ApplicationData | EarlyDataReceived):
+                # Early data (server) joins the stream; it may be a replay (RFC 8446 §8).
                 self.plain.feed_data(event.data)
+            elif isinstance(event, EarlyDataAccepted):
+                self.early_data_accepted = True
             elif isinstance(event, HandshakeComplete):
                 self.handshake = event
                 self.settled.set()
@@ -295,6 +309,11 @@ class TLSStreamWriter:
     @property
     def handshake(self) -> HandshakeComplete | None:
         return self._pump.handshake
+
+    @property
+    def early_data_accepted(self) -> bool:
+        """Client: whether the server took our 0-RTT data (else it was sent again)."""
+        return self._pump.early_data_accepted
 
     def _check_loop(self) -> None:
         if asyncio.get_running_loop() is not self._pump.loop:
@@ -386,7 +405,8 @@ def _name(enum_type: type[ProtocolVersion | CipherSuite | NamedGroup],
 
 async def wrap(reader: TransportReader, writer: TransportWriter, conn: Connection, *,
                handshake_timeout: float | None = 30.0, read_timeout: float | None = None,
-               limit: int = _LIMIT) -> tuple[TLSStreamReader, TLSStreamWriter]:
+               limit: int = _LIMIT, early_data: bytes = b""
+               ) -> tuple[TLSStreamReader, TLSStreamWriter]:
     """Run `conn`'s handshake over (reader, writer); return the plaintext stream pair.
 
     On failure (a TLS error, TruncatedError, TimeoutError after handshake_timeout
@@ -397,7 +417,7 @@ async def wrap(reader: TransportReader, writer: TransportWriter, conn: Connectio
     deadline = asyncio.timeout(handshake_timeout)
     try:
         async with deadline:
-            await pump.handshake_done()
+            await pump.handshake_done(early_data)
     except TimeoutError as exc:
         error = exc
         if deadline.expired():
@@ -417,15 +437,18 @@ async def wrap(reader: TransportReader, writer: TransportWriter, conn: Connectio
 async def open_connection(host: str | None = None, port: int | str | None = None, *,
                           config: ClientConfig, handshake_timeout: float | None = 30.0,
                           read_timeout: float | None = None, limit: int = _LIMIT,
+                          early_data: bytes = b"",
                           **kwargs: Any) -> tuple[TLSStreamReader, TLSStreamWriter]:
     """asyncio.open_connection, then a TLS handshake over it; kwargs go to asyncio.
 
     `host` is only where to connect: the name verified is `config.server_name`.
+    `early_data` goes out as 0-RTT when a ticket allows it; what the server does not
+    accept is sent again right after the handshake (writer.early_data_accepted).
     """
     conn = Connection(config)
     reader, writer = await asyncio.open_connection(host, port, limit=limit, **kwargs)
     return await wrap(reader, writer, conn, handshake_timeout=handshake_timeout,
-                      read_timeout=read_timeout, limit=limit)
+                      read_timeout=read_timeout, limit=limit, early_data=early_data)
 
 
 async def start_server(

@@ -25,6 +25,8 @@ from tlsglass import (
     Connection,
     ConnectionClosed,
     ConnectionTruncated,
+    EarlyDataAccepted,
+    EarlyDataReceived,
     Event,
     HandshakeComplete,
     PostHandshakeAuthComplete,
@@ -78,6 +80,10 @@ class TLSSocket:
         self._closed_by_peer = False
         self._lock = threading.Lock()
         self.handshake: HandshakeComplete | None = None
+        # 0-RTT: the client's data was accepted; the server's count of early bytes,
+        # which reach recv() like any others but may have been replayed (RFC 8446 §8).
+        self.early_data_accepted = False
+        self.early_data_received = 0
         self._post_auth: PostHandshakeAuthComplete | None = None
 
     # -- plumbing ----------------------------------------------------------
@@ -101,6 +107,11 @@ class TLSSocket:
                 self._plaintext += event.data
             elif isinstance(event, HandshakeComplete):
                 self.handshake = event
+            elif isinstance(event, EarlyDataReceived):
+                self._plaintext += event.data
+                self.early_data_received += len(event.data)
+            elif isinstance(event, EarlyDataAccepted):
+                self.early_data_accepted = True
             elif isinstance(event, PostHandshakeAuthComplete):
                 self._post_auth = event
             elif isinstance(event, ConnectionClosed):
@@ -115,15 +126,25 @@ class TLSSocket:
 
     # -- public --------------------------------------------------------------
 
-    def do_handshake(self) -> HandshakeComplete:
+    def do_handshake(self, early_data: bytes = b"") -> HandshakeComplete:
+        """Run the handshake. A client's `early_data` goes out as 0-RTT data when a
+        ticket allows it; whatever the server did not accept is sent again once the
+        handshake is done, so the peer always gets all of it, in order."""
         with self._guard():
+            early = b""
             if not self.conn.started:
                 self.conn.start_handshake()
+                early = early_data[:self.conn.early_data_limit]
+                self.conn.send_early_data(early)
                 self._flush()
             while self.handshake is None:
                 if self._closed_by_peer:
                     raise TruncatedError("the peer closed the connection during the handshake")
                 self._pump_once()
+            rest = early_data[len(early):] if self.early_data_accepted else early_data
+            if rest:
+                self.conn.send_application_data(rest)
+                self._flush()
             return self.handshake
 
     def sendall(self, data: bytes) -> None:
@@ -242,9 +263,11 @@ class TLSSocket:
 
 
 def connect(host: str, port: int, config: ClientConfig, timeout: float | None = 10.0,
-            socket_factory: Callable[..., socket.socket] = socket.create_connection) -> TLSSocket:
-    """Open TCP, run the handshake, return the TLS socket."""
-    return _handshake(socket_factory((host, port), timeout=timeout), config)
+            socket_factory: Callable[..., socket.socket] = socket.create_connection,
+            early_data: bytes = b"") -> TLSSocket:
+    """Open TCP, run the handshake, return the TLS socket. `early_data` is sent in
+    0-RTT when possible (see TLSSocket.do_handshake), else right after the handshake."""
+    return _handshake(socket_factory((host, port), timeout=timeout), config, early_data)
 
 
 def wrap_server(sock: socket.socket, config: ServerConfig) -> TLSSocket:
@@ -252,11 +275,12 @@ def wrap_server(sock: socket.socket, config: ServerConfig) -> TLSSocket:
     return _handshake(sock, config)
 
 
-def _handshake(sock: socket.socket, config: ClientConfig | ServerConfig) -> TLSSocket:
+def _handshake(sock: socket.socket, config: ClientConfig | ServerConfig,
+               early_data: bytes = b"") -> TLSSocket:
     """Wrap `sock`, run the handshake, and close the socket if it fails."""
     tls = TLSSocket(sock, Connection(config))
     try:
-        tls.do_handshake()
+        tls.do_handshake(early_data)
     except BaseException:
         sock.close()
         raise

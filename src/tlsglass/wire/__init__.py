@@ -13,6 +13,7 @@ from tlsglass.wire.handshake import *  # noqa: F403
 from tlsglass.wire.handshake import __all__ as _hs_all
 from tlsglass.wire.record import *  # noqa: F403
 from tlsglass.wire.record import __all__ as _rec_all
+from tlsglass.wire.ticket import SessionState
 
-__all__ = ["CHANGE_CIPHER_SPEC_BODY", "Alert", "Reader", "Writer", *_ext_all, *_block_all, *_hs_all,
-           *_rec_all]
+__all__ = ["CHANGE_CIPHER_SPEC_BODY", "Alert", "Reader", "SessionState", "Writer", *_ext_all,
+           *_block_all, *_hs_all, *_rec_all]
