@@ -65,6 +65,7 @@ from tlsglass import (
     Connection,
     InMemoryTicketStore,
     NamedGroup,
+    ProtocolVersion,
     ServerConfig,
 )
 
@@ -97,8 +98,10 @@ system_default = tls_defaults
 [tls_defaults]
 MinProtocol = TLSv1.3
 Ciphersuites = {suite}
-Groups = X25519
+Groups = X25519:P-256
 """
+# P-256 is listed second so that a TLS 1.2 server may use its P-256 ECDSA certificate
+# (RFC 8422 §5.1); key shares (1.3) and ECDHE (set_ecdh_curve) stay X25519.
 HANDSHAKE_TARGET: Final = 1.2  # tlsglass handshake time at most this times ssl's
 RESUME_TARGET: Final = 1.5  # issue 5: a resumed handshake at most this times ssl's
 BULK_TARGET: Final = 0.9  # tlsglass throughput at least this times ssl's
@@ -252,11 +255,20 @@ def _tlsglass_workloads(certs: Path) -> dict[str, Workload]:
         "resume": Workload(client(ticket_store=InMemoryTicketStore(single_use=False),
                                   **x25519), server(ecdsa, tickets=1)),
     }
+    tls12 = {"maximum_version": ProtocolVersion.TLS1_2,
+             "groups": (NamedGroup.X25519, NamedGroup.SECP256R1)}
+    loads["ecdsa12"] = Workload(client(**tls12), server(ecdsa))
+    loads["rsa12"] = Workload(client(**tls12), server(rsa_key))
+    loads["resume12"] = Workload(client(ticket_store=InMemoryTicketStore(single_use=False),
+                                        **tls12), server(ecdsa, tickets=1))
     for name, suite in TLSGLASS_SUITES.items():
         loads[name] = Workload(client(cipher_suites=(suite,), **x25519), server(ecdsa))
     first, _ = _tlsglass_handshake(loads["resume"])  # the ticket the first resumption uses
     if first.resumed or not _tlsglass_handshake(loads["resume"])[0].resumed:
         raise RuntimeError("the resumption workload does not resume")
+    first, _ = _tlsglass_handshake(loads["resume12"])  # a full one, which leaves a ticket
+    if first.resumed or not _tlsglass_handshake(loads["resume12"])[0].resumed:
+        raise RuntimeError("the TLS 1.2 resumption workload does not resume")
     return loads
 
 
@@ -268,11 +280,12 @@ def _describe(w: Workload) -> str:
 
 
 class SslSide:
-    """ssl client and server contexts: same files, TLS 1.3 only, no tickets."""
+    """ssl client and server contexts: same files, TLS 1.3 only (TLS 1.2 only for the
+    "...12" servers, with the suite tlsglass picks), no tickets."""
 
     def __init__(self, certs: Path) -> None:
         self.client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and name
-        self.client.minimum_version = ssl.TLSVersion.TLSv1_3
+        self.client.minimum_version = ssl.TLSVersion.TLSv1_2
         self.client.load_verify_locations(certs / "ca.pem")
         self.servers: dict[str, ssl.SSLContext] = {}
         for name, stem in (("ecdsa", "ecdsa"), ("rsa", "rsa"), ("resume", "ecdsa")):
@@ -282,15 +295,26 @@ class SslSide:
             server.num_tickets = 1 if name == "resume" else 0
             server.load_cert_chain(certs / f"{stem}.pem", certs / f"{stem}.key")
             self.servers[name] = server
-        self.session = self._first_session()
+        for name, stem in (("ecdsa12", "ecdsa"), ("rsa12", "rsa"), ("resume12", "ecdsa")):
+            # TLS 1.2 only, with the suite and group tlsglass picks; tickets for resumption.
+            server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            server.minimum_version = server.maximum_version = ssl.TLSVersion.TLSv1_2
+            if name != "resume12":
+                server.options |= ssl.OP_NO_TICKET
+            server.set_ecdh_curve("X25519")
+            kind = "ECDSA" if stem == "ecdsa" else "RSA"
+            server.set_ciphers(f"ECDHE-{kind}-AES128-GCM-SHA256")
+            server.load_cert_chain(certs / f"{stem}.pem", certs / f"{stem}.key")
+            self.servers[name] = server
+        self.sessions = {name: self._first_session(name) for name in ("resume", "resume12")}
 
-    def _first_session(self) -> ssl.SSLSession:
-        """A full handshake with the resumption server, and the ticket it sent."""
-        client, _, _, _ = self.handshake("resume")
+    def _first_session(self, name: str) -> ssl.SSLSession:
+        """A full handshake with a resumption server, and the ticket it sent."""
+        client, _, _, _ = self.handshake(name)
         with contextlib.suppress(ssl.SSLWantReadError):
             client.read(1)  # takes in the NewSessionTicket waiting in the client's BIO
         session = client.session
-        if session is None or not self.handshake("resume", session)[0].session_reused:
+        if session is None or not self.handshake(name, session)[0].session_reused:
             raise RuntimeError("ssl did not resume")
         return session
 
@@ -320,7 +344,7 @@ class SslSide:
         raise RuntimeError("ssl handshake did not finish")
 
     def handshakes(self, cert: str) -> Measure:
-        session = self.session if cert == "resume" else None
+        session = self.sessions.get(cert)
 
         def run(seconds: float) -> Times:
             clock = time.perf_counter
@@ -380,7 +404,7 @@ class Spec:
 
     @property
     def limit(self) -> float:
-        if self.load == "resume":
+        if self.load in ("resume", "resume12"):
             return RESUME_TARGET
         return HANDSHAKE_TARGET if self.unit == "hs/s" else BULK_TARGET
 
@@ -395,6 +419,10 @@ SPECS: Final = (
     # OpenSSL 3.0 has no ML-KEM: the ssl side of this row is its X25519 ECDSA handshake.
     Spec("handshake X25519MLKEM768, ECDSA (ssl: X25519)", "hs/s", "aes128", "mlkem", "ecdsa",
          has_target=False),
+    Spec("handshake TLS 1.2 ECDHE X25519, ECDSA P-256", "hs/s", "aes128", "ecdsa12",
+         "ecdsa12"),
+    Spec("handshake TLS 1.2 ECDHE X25519, RSA-2048", "hs/s", "aes128", "rsa12", "rsa12"),
+    Spec("resumed handshake TLS 1.2 ticket", "hs/s", "aes128", "resume12", "resume12"),
     Spec("bulk TLS_AES_128_GCM_SHA256", "MB/s", "aes128", "aes128", None),
     Spec("bulk TLS_CHACHA20_POLY1305_SHA256", "MB/s", "chacha", "chacha", None),
     Spec("bulk TLS_AES_256_GCM_SHA384", "MB/s", "aes256", "aes256", None),

@@ -37,6 +37,7 @@ from tlsglass.enums import (
     SignatureScheme,
 )
 from tlsglass.wire.alert import Alert
+from tlsglass.wire.buffer import Writer
 from tlsglass.wire.extensions import (
     ALPN,
     CertificateAuthorities,
@@ -81,6 +82,21 @@ from tlsglass.wire.handshake import (
     KeyUpdate,
     NewSessionTicket,
     ServerHello,
+)
+from tlsglass.wire.handshake12 import (
+    Certificate12,
+    CertificateRequest12,
+    ClientKeyExchange,
+    DheClientPublic,
+    DheServerParams,
+    EcdheClientPublic,
+    EcdheServerParams,
+    EncryptedPreMasterSecret,
+    HelloRequest,
+    NewSessionTicket12,
+    ServerHelloDone,
+    ServerKeyExchange,
+    SignedParams,
 )
 from tlsglass.wire.record import RecordHeader
 from tlsglass.wire.ticket import SessionState
@@ -551,3 +567,75 @@ def mutations(valid: st.SearchStrategy[bytes]) -> st.SearchStrategy[bytes]:
     appended."""
     return st.tuples(valid, st.sampled_from(_MUTATIONS), st.integers(0, 1 << 20), uint(1),
                      st.binary(min_size=1, max_size=8)).map(_mutate)
+
+
+# -- TLS 1.2 messages (RFC 5246 §7.4) and key-exchange bodies (RFC 8422 §5.4, §5.7) ------------
+
+
+def certificate12s() -> st.SearchStrategy[Certificate12]:
+    """RFC 5246 §7.4.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>."""
+    return st.builds(Certificate12, certificate_list=st.lists(
+        opaque(1, 0xFFFFFF, cap=48), max_size=3).map(tuple))
+
+
+def certificate_request12s() -> st.SearchStrategy[CertificateRequest12]:
+    """RFC 5246 §7.4.4: types<1..2^8-1>, schemes<2..2^16-2>, authorities<0..2^16-1>."""
+    return st.builds(CertificateRequest12,
+                     certificate_types=st.lists(uint(1), min_size=1, max_size=4).map(tuple),
+                     supported_signature_algorithms=_u16_list(_schemes),
+                     certificate_authorities=st.lists(opaque(1, 0xFFFF, cap=24),
+                                                      max_size=3).map(tuple))
+
+
+def ecdhe_server_params() -> st.SearchStrategy[EcdheServerParams]:
+    return st.builds(EcdheServerParams, named_curve=_groups, public=opaque(1, 255, cap=97))
+
+
+def signed_params() -> st.SearchStrategy[SignedParams]:
+    return st.builds(SignedParams, params=ecdhe_server_params(), algorithm=_schemes,
+                     signature=opaque(0, 0xFFFF, cap=72))
+
+
+def ecdhe_client_publics() -> st.SearchStrategy[EcdheClientPublic]:
+    return st.builds(EcdheClientPublic, ecdh_yc=opaque(1, 255, cap=97))
+
+
+def dhe_server_params() -> st.SearchStrategy[DheServerParams]:
+    return st.builds(DheServerParams, dh_p=opaque(1, 0xFFFF, cap=64),
+                     dh_g=opaque(1, 0xFFFF, cap=2), dh_ys=opaque(1, 0xFFFF, cap=64))
+
+
+def signed_dhe_params() -> st.SearchStrategy[SignedParams]:
+    return st.builds(SignedParams, params=dhe_server_params(), algorithm=_schemes,
+                     signature=opaque(0, 0xFFFF, cap=72))
+
+
+def _encoded(value: SignedParams | EcdheClientPublic) -> bytes:
+    w = Writer()
+    value.encode(w)
+    return w.getvalue()
+
+
+TLS12_MESSAGE_STRATEGIES: Final[Mapping[str, st.SearchStrategy[HandshakeMessage]]] = \
+    MappingProxyType({
+        "HelloRequest": st.just(HelloRequest()),
+        "Certificate12": certificate12s(),
+        "CertificateRequest12": certificate_request12s(),
+        "ServerKeyExchange": st.builds(ServerKeyExchange, body=signed_params().map(_encoded)),
+        "ServerHelloDone": st.just(ServerHelloDone()),
+        "ClientKeyExchange": st.builds(ClientKeyExchange,
+                                       body=ecdhe_client_publics().map(_encoded)),
+        "NewSessionTicket12": st.builds(NewSessionTicket12, ticket_lifetime_hint=uint(4),
+                                        ticket=opaque(0, 0xFFFF, cap=64)),
+    })
+"""The messages only TLS 1.2 has (decode_handshake12); hellos and Finished are shared."""
+
+TLS12_BODY_STRATEGIES: Final[Mapping[type, st.SearchStrategy[object]]] = MappingProxyType({
+    EcdheServerParams: ecdhe_server_params(),
+    SignedParams: signed_params(),
+    EcdheClientPublic: ecdhe_client_publics(),
+    DheServerParams: dhe_server_params(),
+    DheClientPublic: st.builds(DheClientPublic, dh_yc=opaque(1, 0xFFFF, cap=64)),
+    EncryptedPreMasterSecret: st.builds(EncryptedPreMasterSecret,
+                                        encrypted=opaque(0, 0xFFFF, cap=64)),
+})

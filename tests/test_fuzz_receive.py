@@ -269,7 +269,7 @@ _FIRST_TYPE: Final = {  # a message type each state expects
     "client:WaitCertCR": 11, "client:WaitCert": 11, "client:WaitCV": 15,
     "client:WaitFinished": 20, "client:Connected": 4,
     "server:Start": 1, "server:Start(retry)": 1, "server:WaitFinished": 20,
-    "server:Connected": 24,
+    "server:Connected": 24, "server:WaitEndOfEarlyData": 5,
     "client:ClientConnectedPHA": 13, "server:PostAuthWaitCert": 11,
     "server:PostAuthWaitFinished": 20,
 }

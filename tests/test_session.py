@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tlsglass.crypto.secret import Secret
 from tlsglass.errors import ConfigError
@@ -132,3 +134,56 @@ def test_external_psk_is_validated_and_hidden() -> None:
         args: dict[str, object] = {"identity": b"id", "key": b"k" * 32, **bad}
         with pytest.raises(ConfigError):
             ExternalPsk(**args)  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(ops=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 5), st.integers(1, 8)),
+                    max_size=60),
+       capacity=st.integers(1, 5))
+def test_replay_store_matches_a_model(ops: list[tuple[int, int, int]], capacity: int) -> None:
+    """Against a plain dict: a token is refused while live, the store never holds more
+    than its capacity, and a full store refuses rather than forgets (§8.2)."""
+    store = InMemoryReplayStore(max_entries=capacity)
+    model: dict[bytes, float] = {}
+    now = 0.0
+    for token_n, step, ttl in ops:
+        now += step
+        token = bytes([token_n])
+        model = {t: e for t, e in model.items() if e > now}
+        expected = token not in model and len(model) < capacity
+        assert store.claim(token, now, now + ttl) is expected
+        if expected:
+            model[token] = now + ttl
+        assert len(store) == len(model) <= capacity
+
+
+def test_stores_shared_by_threads() -> None:
+    """A threaded server shares one config: one claim wins, one key per epoch, and a
+    single-use ticket goes to one connection only."""
+    import threading
+
+    store = InMemoryReplayStore()
+    keys = RotatingTicketKeys()
+    tickets = InMemoryTicketStore()
+    for n in range(200):
+        tickets.put("a", _ticket(n=n % 256))
+    wins: list[bool] = []
+    made: list[bytes] = []
+    taken: list[bytes] = []
+    start = threading.Barrier(8)
+
+    def worker(seed: int) -> None:
+        start.wait()
+        wins.extend(store.claim(n.to_bytes(2, "big"), 0.0, 10.0) for n in range(300))
+        made.append(keys.current(1000.0, lambda k: bytes([seed]) * k).key)
+        while (ticket := tickets.take("a", 101.0)) is not None:
+            taken.append(ticket.identity)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wins.count(True) == 300
+    assert len(set(made)) == 1
+    assert len(taken) == len(set(taken)) == 4  # per_server keeps the newest four

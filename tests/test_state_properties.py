@@ -46,7 +46,7 @@ from tlsglass.enums import (
     SignatureScheme,
 )
 from tlsglass.errors import FatalAlertReceived, LocalProtocolError, RemoteProtocolError
-from tlsglass.events import AlertReceived, ConnectionClosed
+from tlsglass.events import AlertReceived, ConnectionClosed, EarlyDataReceived
 from tlsglass.record import RecordLayer, RecordProtection
 from tlsglass.wire.alert import Alert
 from tlsglass.wire.extensions import (
@@ -65,6 +65,7 @@ from tlsglass.wire.handshake import (
     HELLO_RETRY_REQUEST_RANDOM,
     CertificateRequest,
     ClientHello,
+    EndOfEarlyData,
     HandshakeMessage,
     KeyUpdate,
     NewSessionTicket,
@@ -93,6 +94,8 @@ EXPECTS: Final[dict[str, frozenset[int]]] = {
     "server:Start(retry)": frozenset({_HT.CLIENT_HELLO}),
     "server:WaitFinished": frozenset({_HT.FINISHED}),
     "server:Connected": frozenset({_HT.KEY_UPDATE}),
+    # Resumed with 0-RTT accepted (§4.5): early data flows until EndOfEarlyData.
+    "server:WaitEndOfEarlyData": frozenset({_HT.END_OF_EARLY_DATA}),
     # §4.6.2: post-handshake authentication, still connected.
     "client:ClientConnectedPHA": frozenset({_HT.KEY_UPDATE, _HT.NEW_SESSION_TICKET,
                                             _HT.CERTIFICATE_REQUEST}),
@@ -131,6 +134,7 @@ BAD_MESSAGE_ALERTS: Final[dict[int, frozenset[AlertDescription]]] = {
     _HT.FINISHED: frozenset({_AD.DECODE_ERROR, _AD.DECRYPT_ERROR}),
     _HT.NEW_SESSION_TICKET: frozenset({_AD.DECODE_ERROR, _AD.ILLEGAL_PARAMETER}),
     _HT.KEY_UPDATE: frozenset({_AD.DECODE_ERROR, _AD.ILLEGAL_PARAMETER}),
+    _HT.END_OF_EARLY_DATA: frozenset({_AD.DECODE_ERROR}),
 }
 
 
@@ -347,9 +351,29 @@ def client_stage(name: str) -> Stage:
                         run.opener("CLIENT_TRAFFIC_SECRET_0"), ticket))
 
 
+def _early_data_stage(name: str) -> Stage:
+    """A resumption whose ClientHello offered 0-RTT (no early record yet): WAIT_EOED."""
+    run = start(server_options={"max_early_data_size": 100, "tickets_per_connection": 1},
+                enable_early_data=True)
+    run.client.start_handshake()
+    run.server.receive_data(run.client.data_to_send())
+    run.client.receive_data(run.server.data_to_send())
+    run.server.receive_data(run.client.data_to_send())
+    run.client.receive_data(run.server.data_to_send())  # the ticket
+    client, server = Connection(run.client.config), Connection(run.server.config)
+    client.start_handshake()
+    server.receive_data(client.data_to_send())
+    assert server.data_to_send()  # ServerHello .. Finished, which the client would read
+    again = _Run(client, server, run.keys)
+    return _ready(Stage(name, server, again.sealer("CLIENT_EARLY_TRAFFIC_SECRET"),
+                        again.opener("SERVER_TRAFFIC_SECRET_0"), EndOfEarlyData()))
+
+
 def server_stage(name: str) -> Stage:
     if name.startswith("server:PostAuth"):
         return post_auth_stage(name)
+    if name == "server:WaitEndOfEarlyData":
+        return _early_data_stage(name)
     run = start(retry=name == "server:Start(retry)")
     client, server = run.client, run.server
     client.start_handshake()
@@ -540,6 +564,9 @@ def test_change_cipher_spec_in_every_state(name: str) -> None:
 def test_application_data_in_every_state(name: str) -> None:
     stage = build(name)
     record = stage.peer.record(ContentType.APPLICATION_DATA, b"early bird")
+    if name == "server:WaitEndOfEarlyData":
+        assert stage.conn.receive_data(record) == [EarlyDataReceived(data=b"early bird")]
+        return
     if name in CONNECTED_STAGES:
         events = stage.conn.receive_data(record)
         assert [getattr(e, "data", None) for e in events] == [b"early bird"]

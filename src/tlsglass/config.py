@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
-from tlsglass.crypto.kx import SUPPORTED_GROUPS, KeyPairFactory, generate_key_pair
+from tlsglass.crypto.kx import FFDHE_PRIMES, SUPPORTED_GROUPS, KeyPairFactory, generate_key_pair
 from tlsglass.crypto.sign import (
     PrivateKey,
     load_private_key_file,
@@ -23,7 +23,7 @@ from tlsglass.crypto.sign import (
     public_keys_equal,
     schemes_for_key,
 )
-from tlsglass.crypto.suites import TLS13_SUITES
+from tlsglass.crypto.suites import TLS12_SUITES, TLS13_SUITES
 from tlsglass.enums import (
     CipherSuite,
     NamedGroup,
@@ -52,6 +52,8 @@ __all__ = [
     "DEFAULT_GROUPS",
     "DEFAULT_KEY_SHARE_GROUPS",
     "DEFAULT_SIGNATURE_SCHEMES",
+    "DEFAULT_TLS12_CIPHER_SUITES",
+    "TLS12_EXTRA_SIGNATURE_SCHEMES",
     "CertificateRequestInfo",
     "CertificateSelector",
     "CertificateVerifier",
@@ -67,6 +69,15 @@ DEFAULT_CIPHER_SUITES: Final = (
     CipherSuite.TLS_AES_128_GCM_SHA256,
     CipherSuite.TLS_AES_256_GCM_SHA384,
     CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+)
+# TLS 1.2 (RFC 5289, RFC 7905): forward-secret ECDHE with AEADs only; no CBC, RC4, 3DES.
+DEFAULT_TLS12_CIPHER_SUITES: Final = (
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 )
 DEFAULT_GROUPS: Final = (
     NamedGroup.X25519MLKEM768,
@@ -96,6 +107,12 @@ DEFAULT_CERT_SIGNATURE_SCHEMES: Final = (
     SignatureScheme.RSA_PKCS1_SHA384,
     SignatureScheme.RSA_PKCS1_SHA512,
     SignatureScheme.ECDSA_SECP521R1_SHA512,
+)
+# RFC 5246 §7.4.1.4.1: TLS 1.2 peers may still sign with PKCS#1 v1.5 (never in 1.3).
+TLS12_EXTRA_SIGNATURE_SCHEMES: Final = (
+    SignatureScheme.RSA_PKCS1_SHA256,
+    SignatureScheme.RSA_PKCS1_SHA384,
+    SignatureScheme.RSA_PKCS1_SHA512,
 )
 _TLS13_FORBIDDEN_SCHEMES: Final = frozenset({
     SignatureScheme.RSA_PKCS1_SHA1, SignatureScheme.ECDSA_SHA1, SignatureScheme.RSA_PKCS1_SHA256,
@@ -204,6 +221,23 @@ class ClientCertificates:
         return None
 
 
+def _validate_tls12_suites(versions: tuple[ProtocolVersion, ProtocolVersion],
+                           suites: Sequence[int], groups: Sequence[int],
+                           allow_rsa_key_transport: bool) -> None:
+    for suite in suites:
+        info = TLS12_SUITES.get(suite)  # type: ignore[call-overload]
+        if info is None:
+            raise ConfigError(f"TLS 1.2 cipher suite {suite!r} is not supported")
+        if info.key_exchange == "RSA" and not allow_rsa_key_transport:
+            raise ConfigError(f"{info.suite.name} has no forward secrecy; enable it only with "
+                              "allow_rsa_key_transport=True")
+        if info.key_exchange == "DHE_RSA" and not any(g in FFDHE_PRIMES for g in groups):
+            raise ConfigError(f"{info.suite.name} needs an RFC 7919 group (FFDHE2048...) "
+                              "among the groups")
+    if versions == (ProtocolVersion.TLS1_2, ProtocolVersion.TLS1_2) and not suites:
+        raise ConfigError("TLS 1.2 only, but no TLS 1.2 cipher suites enabled")
+
+
 def _validate_common(versions: tuple[ProtocolVersion, ProtocolVersion],
                      suites: Sequence[int], groups: Sequence[int],
                      schemes: Sequence[int], alpn: Sequence[str],
@@ -252,6 +286,13 @@ class _TLSConfig:
     minimum_version: ProtocolVersion = ProtocolVersion.TLS1_2
     maximum_version: ProtocolVersion = ProtocolVersion.TLS1_3
     cipher_suites: tuple[CipherSuite, ...] = DEFAULT_CIPHER_SUITES
+    # TLS 1.2's suites, kept apart as OpenSSL keeps its cipher list from its ciphersuites.
+    tls12_cipher_suites: tuple[CipherSuite, ...] = DEFAULT_TLS12_CIPHER_SUITES
+    # RFC 7627 §5.2/§5.3: refuse a TLS 1.2 peer without extended_master_secret.
+    require_extended_master_secret: bool = True
+    # TLS_RSA_WITH_* suites (no forward secrecy) are refused unless this is set; the
+    # server side then applies the RFC 5246 §7.4.7.1 countermeasure.
+    allow_rsa_key_transport: bool = False
     groups: tuple[NamedGroup, ...] = DEFAULT_GROUPS
     signature_schemes: tuple[SignatureScheme, ...] = DEFAULT_SIGNATURE_SCHEMES
     record_size_limit: int | None = None
@@ -268,6 +309,9 @@ class _TLSConfig:
         _validate_common((self.minimum_version, self.maximum_version), self.cipher_suites,
                          self.groups, self.signature_schemes, self.alpn_protocols,
                          self.record_size_limit)
+        _validate_tls12_suites((self.minimum_version, self.maximum_version),
+                               self.tls12_cipher_suites, self.groups,
+                               self.allow_rsa_key_transport)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -42,9 +42,11 @@ from tlsglass.events import (
 from tlsglass.handshake.base import Negotiated, State, dispatch
 from tlsglass.handshake.client import start_client
 from tlsglass.handshake.client13 import WaitSH
+from tlsglass.handshake.connected12 import Connected12
 from tlsglass.handshake.connected13 import Connected
 from tlsglass.handshake.post_auth13 import start_post_handshake_auth
 from tlsglass.handshake.server13 import Start
+from tlsglass.keyschedule import KeyBlock12
 from tlsglass.observe import (
     AlertTrace,
     KeyInstalled,
@@ -53,7 +55,7 @@ from tlsglass.observe import (
     StateChange,
     TraceRecord,
 )
-from tlsglass.record import RecordLayer, RecordProtection
+from tlsglass.record import RecordLayer, RecordProtection, RecordProtection12
 from tlsglass.transcript import Transcript
 from tlsglass.wire.alert import CHANGE_CIPHER_SPEC_BODY
 from tlsglass.wire.handshake import HANDSHAKE_HEADER_LEN, HandshakeMessage, encode_handshake
@@ -214,14 +216,23 @@ class Connection:
         self._local_closed = True
         self._send_alert(AlertLevel.WARNING, AlertDescription.CLOSE_NOTIFY)
 
-    def export_keying_material(self, label: bytes | str, context: bytes = b"",
+    def export_keying_material(self, label: bytes | str, context: bytes | None = None,
                                length: int = 32) -> bytes:
-        """§7.5 TLS-Exporter (RFC 5705 style); available once the handshake is complete."""
+        """§7.5 TLS-Exporter (RFC 5705 in TLS 1.2); available once the handshake is complete.
+
+        In TLS 1.2 no context (None) and an empty one give different keys (RFC 5705 §4);
+        in TLS 1.3 they are the same.
+        """
         state = self._state
+        raw_label = label.encode() if isinstance(label, str) else label
+        if isinstance(state, Connected12):
+            try:
+                return state.export(raw_label, context, length)
+            except ValueError as exc:
+                raise LocalProtocolError(str(exc)) from None
         if not isinstance(state, Connected):
             raise LocalProtocolError("keying material can be exported after the handshake")
-        raw_label = label.encode() if isinstance(label, str) else label
-        return state.export(raw_label, context, length)
+        return state.export(raw_label, context or b"", length)
 
     # -- read-only facts -----------------------------------------------------
 
@@ -241,7 +252,7 @@ class Connection:
 
     @property
     def handshake_complete(self) -> bool:
-        return isinstance(self._state, Connected)
+        return isinstance(self._state, Connected | Connected12)
 
     @property
     def version(self) -> int | None:
@@ -357,8 +368,14 @@ class Connection:
             self._receive_change_cipher_spec(content)
 
     def _receive_change_cipher_spec(self, content: bytes) -> None:
-        # §5 / App. D.4: one dummy 0x01 record may arrive between the hellos and Finished.
         state = self._state
+        if state.tls12:
+            # RFC 5246 §7.1: the real thing; the state says whether it may come now.
+            if content != CHANGE_CIPHER_SPEC_BODY:
+                raise DecodeError("ChangeCipherSpec body is not the single byte 1")
+            self._set_state(state.change_cipher_spec(self))
+            return
+        # §5 / App. D.4: one dummy 0x01 record may arrive between the hellos and Finished.
         allowed = not isinstance(state, _Idle | _Error | Connected) and not (
             isinstance(state, Start) and state.retry is None)
         if not allowed or content != CHANGE_CIPHER_SPEC_BODY:
@@ -392,7 +409,10 @@ class Connection:
         if description == AlertDescription.CLOSE_NOTIFY:
             self._peer_closed = True
             self._events.append(ConnectionClosed())
-        elif description == AlertDescription.USER_CANCELED:
+        elif description == AlertDescription.USER_CANCELED or (
+                # RFC 5246 §7.2.2: a TLS 1.2 peer refuses renegotiation with a warning.
+                description == AlertDescription.NO_RENEGOTIATION
+                and level == AlertLevel.WARNING and self._state.tls12):
             self._events.append(AlertReceived(level=level, description=description))
         else:
             self._state = _Error()
@@ -408,8 +428,9 @@ class Connection:
 
     # -- Output: what states may do --------------------------------------------
 
-    def send(self, msg: HandshakeMessage, transcript: bool = True) -> bytes:
-        raw = encode_handshake(msg)
+    def send(self, msg: HandshakeMessage, transcript: bool = True,
+             encoded: bytes | None = None) -> bytes:
+        raw = encoded or encode_handshake(msg)
         if transcript and self._state.in_transcript:
             self.transcript.add(raw)
         if self.tracing:
@@ -436,6 +457,28 @@ class Connection:
         if self.tracing:
             self.trace(KeyInstalled(role=self.role, direction="write", label=secret.label,
                                     epoch=epoch))
+
+    def install_read_key12(self, suite: SuiteInfo, keys: KeyBlock12) -> None:
+        client = self.role == "client"
+        key = keys.server_write_key if client else keys.client_write_key
+        self._records.read = RecordProtection12(
+            suite, key, keys.server_write_iv if client else keys.client_write_iv)
+        if self.tracing:
+            self.trace(KeyInstalled(role=self.role, direction="read", label=key.label,
+                                    epoch="tls12"))
+
+    def install_write_key12(self, suite: SuiteInfo, keys: KeyBlock12) -> None:
+        self.send_change_cipher_spec()
+        client = self.role == "client"
+        key = keys.client_write_key if client else keys.server_write_key
+        self._records.write = RecordProtection12(
+            suite, key, keys.client_write_iv if client else keys.server_write_iv)
+        if self.tracing:
+            self.trace(KeyInstalled(role=self.role, direction="write", label=key.label,
+                                    epoch="tls12"))
+
+    def send_warning_alert(self, description: int) -> None:
+        self._send_alert(AlertLevel.WARNING, description)
 
     def set_peer_record_size_limit(self, limit: int) -> None:
         # RFC 8449 §4: in TLS 1.3 the limit counts the content type byte too.

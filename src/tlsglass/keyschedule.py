@@ -36,6 +36,7 @@ from tlsglass.crypto.kdf import (
     hkdf_expand_label,
     hkdf_extract,
     hmac_digest,
+    prf_tls12,
 )
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import SuiteInfo
@@ -43,10 +44,15 @@ from tlsglass.crypto.suites import SuiteInfo
 __all__ = [
     "EarlySecret",
     "HandshakeSecret",
+    "KeyBlock12",
     "MasterSecret",
     "TrafficKeys",
     "export_keying_material",
+    "export_keying_material12",
     "finished_verify_data",
+    "finished_verify_data12",
+    "key_block12",
+    "master_secret12",
     "next_application_traffic_secret",
     "resumption_psk",
     "traffic_keys",
@@ -215,3 +221,64 @@ def export_keying_material(hash_name: str, exporter_secret: Secret, label: bytes
                             hash_digest(hash_name, b""))
     return hkdf_expand_label(hash_name, derived, b"exporter", hash_digest(hash_name, context),
                              length)
+
+
+# -- TLS 1.2 (RFC 5246 §6.3, §7.4.9, §8.1; RFC 7627 §4; RFC 5705 §4) ----------------
+
+_MASTER_SECRET_LEN: Final = 48
+_VERIFY_DATA_LEN: Final = 12  # RFC 5246 §7.4.9: verify_data_length for every suite we have
+
+
+def master_secret12(hash_name: str, pre_master_secret: bytes, *, session_hash: bytes | None,
+                    client_random: bytes, server_random: bytes) -> Secret:
+    """The 48-byte master secret: with extended_master_secret (RFC 7627 §4) it is bound to
+    the session hash (the transcript through ClientKeyExchange); otherwise to the randoms
+    only (RFC 5246 §8.1), which a man in the middle can replay (the triple handshake)."""
+    if session_hash is not None:
+        raw = prf_tls12(hash_name, pre_master_secret, b"extended master secret", session_hash,
+                        _MASTER_SECRET_LEN)
+    else:
+        raw = prf_tls12(hash_name, pre_master_secret, b"master secret",
+                        client_random + server_random, _MASTER_SECRET_LEN)
+    return Secret("master_secret", raw)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyBlock12:
+    """RFC 5246 §6.3 key_block for an AEAD suite: no MAC keys, write keys and implicit IVs."""
+
+    client_write_key: Secret = field(repr=False)
+    server_write_key: Secret = field(repr=False)
+    client_write_iv: bytes = field(repr=False)
+    server_write_iv: bytes = field(repr=False)
+
+
+def key_block12(suite: SuiteInfo, master_secret: Secret, client_random: bytes,
+                server_random: bytes) -> KeyBlock12:
+    """PRF(master_secret, "key expansion", server_random + client_random), cut in order."""
+    k, v = suite.key_len, suite.fixed_iv_len
+    block = prf_tls12(suite.hash_name, master_secret.reveal(), b"key expansion",
+                      server_random + client_random, 2 * (k + v))
+    return KeyBlock12(Secret("client_write_key", block[:k]),
+                      Secret("server_write_key", block[k:2 * k]),
+                      block[2 * k:2 * k + v], block[2 * k + v:])
+
+
+def finished_verify_data12(hash_name: str, master_secret: Secret, sender: str,
+                           transcript_hash: bytes) -> bytes:
+    """RFC 5246 §7.4.9: PRF(master_secret, "client finished"/"server finished", Hash)[12]."""
+    label = b"client finished" if sender == "client" else b"server finished"
+    return prf_tls12(hash_name, master_secret.reveal(), label, transcript_hash, _VERIFY_DATA_LEN)
+
+
+def export_keying_material12(hash_name: str, master_secret: Secret, label: bytes,
+                             context: bytes | None, client_random: bytes, server_random: bytes,
+                             length: int) -> bytes:
+    """RFC 5705 §4: PRF(master_secret, label, client_random + server_random
+    [+ context_value_length + context_value])."""
+    seed = client_random + server_random
+    if context is not None:
+        if len(context) > 0xFFFF:
+            raise ValueError("an exporter context is at most 65535 bytes (RFC 5705 §4)")
+        seed += len(context).to_bytes(2, "big") + context
+    return prf_tls12(hash_name, master_secret.reveal(), label, seed, length)

@@ -15,7 +15,7 @@ nonces from a precomputed integer IV, headers built by a small function.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import ClassVar, Final
 
 from tlsglass.crypto.aead import Aead
 from tlsglass.crypto.secret import Secret
@@ -32,7 +32,8 @@ from tlsglass.wire.record import (
     split_inner_plaintext,
 )
 
-__all__ = ["PaddingPolicy", "RecordLayer", "RecordProtection", "usage_limit"]
+__all__ = ["PaddingPolicy", "RecordLayer", "RecordProtection", "RecordProtection12",
+           "usage_limit"]
 
 # (content_type, content_length) -> number of zero bytes to pad with.
 PaddingPolicy = Callable[[int, int], int]
@@ -57,6 +58,8 @@ class RecordProtection:
     """One direction's AEAD state for TLS 1.3: key, IV as an int, sequence number."""
 
     __slots__ = ("_aead", "_iv", "label", "limit", "seq")
+
+    tls12: ClassVar[bool] = False
 
     def __init__(self, suite: SuiteInfo, secret: Secret, limit: int | None = None) -> None:
         key, iv = traffic_key_iv(suite, secret)
@@ -105,6 +108,77 @@ class RecordProtection:
         return self.seq >= self.limit
 
 
+class RecordProtection12:
+    """One direction's AEAD state for TLS 1.2 (RFC 5246 §6.2.3.3), from the key block.
+
+    The record keeps its real content type in the header, and the additional data is
+    seq_num + type + version + length of the plaintext. AES-GCM (RFC 5288 §3) sends an
+    8-byte explicit nonce in each record after a 4-byte implicit salt; we send the
+    sequence number there, which is unique per key as §3 requires. ChaCha20-Poly1305
+    (RFC 7905 §2) sends none and XORs the sequence number into a 12-byte IV, as 1.3 does.
+    The sequence number starts at 0 with each ChangeCipherSpec (§6.1).
+    """
+
+    __slots__ = ("_aead", "_explicit", "_iv", "label", "limit", "seq")
+
+    tls12: ClassVar[bool] = True
+
+    def __init__(self, suite: SuiteInfo, key: Secret, iv: bytes) -> None:
+        self._aead = Aead(suite.aead, key.reveal())
+        self._explicit = suite.explicit_nonce_len
+        self._iv = iv if self._explicit else int.from_bytes(iv, "big")
+        self.seq = 0
+        self.label = key.label
+        # No key update in TLS 1.2 and renegotiation is refused: the 64-bit counter is
+        # the only bound (§6.1: it must not wrap).
+        self.limit = _SEQ_END
+
+    def __repr__(self) -> str:
+        return f"RecordProtection12({self.label!r}, seq={self.seq})"
+
+    def _next_seq(self) -> int:
+        seq = self.seq
+        if seq >= _SEQ_END - 1:
+            raise UnexpectedMessage("sequence number would wrap (RFC 5246 §6.1)")
+        self.seq = seq + 1
+        return seq
+
+    def _nonce(self, seq: int, explicit: bytes | memoryview) -> bytes:
+        if self._explicit:
+            assert isinstance(self._iv, bytes)
+            return self._iv + bytes(explicit)
+        assert isinstance(self._iv, int)
+        return (self._iv ^ seq).to_bytes(12, "big")
+
+    def seal(self, content_type: int, content: bytes, padding: int) -> bytes:
+        # TLS 1.2 has no padding (RFC 5246 §6.2.3.3); `padding` is ignored.
+        seq = self._next_seq()
+        n = len(content)
+        aad = seq.to_bytes(8, "big") + bytes((content_type, 3, 3, n >> 8, n & 0xFF))
+        explicit = seq.to_bytes(8, "big") if self._explicit else b""
+        body = explicit + self._aead.seal(self._nonce(seq, explicit), content, aad)
+        m = len(body)
+        return bytes((content_type, 3, 3, m >> 8, m & 0xFF)) + body
+
+    def open(self, header: bytes, body: bytes | memoryview) -> bytes:
+        explicit_len = self._explicit
+        n = len(body) - explicit_len - _TAG_LEN
+        if n < 0:
+            raise BadRecordMac("protected record too short to hold a nonce and a tag")
+        seq = self.seq
+        aad = seq.to_bytes(8, "big") + bytes((header[0], header[1], header[2], n >> 8, n & 0xFF))
+        nonce = self._nonce(seq, body[:explicit_len])
+        plain = self._aead.open(nonce, body[explicit_len:], aad)
+        if plain is None:
+            raise BadRecordMac(f"record did not authenticate under {self.label}")
+        self._next_seq()
+        return plain
+
+    @property
+    def exhausted(self) -> bool:
+        return False
+
+
 class RecordLayer:
     """Both directions of the record layer for one connection."""
 
@@ -124,8 +198,8 @@ class RecordLayer:
     def __init__(self, padding: PaddingPolicy | None = None) -> None:
         self._buf: bytes | bytearray = b""
         self._pos = 0
-        self.read: RecordProtection | None = None
-        self.write: RecordProtection | None = None
+        self.read: RecordProtection | RecordProtection12 | None = None
+        self.write: RecordProtection | RecordProtection12 | None = None
         # RFC 8449: what we accept (TLSInnerPlaintext, type byte included) and what we send.
         self.max_inner_plaintext_in = MAX_PLAINTEXT_LEN + 1
         self.max_fragment_out = MAX_PLAINTEXT_LEN
@@ -207,13 +281,17 @@ class RecordLayer:
             raise UnexpectedMessage(f"record of unknown content type {content_type}")
         if major != 3:
             raise DecodeError(f"record version {major}.x is not TLS")
-        protected = self.read is not None and content_type == _APPLICATION_DATA
+        read = self.read
+        protected = read is not None and (content_type == _APPLICATION_DATA or (
+            read.tls12 and content_type != ContentType.CHANGE_CIPHER_SPEC))
         if length > (MAX_CIPHERTEXT_LEN if protected else MAX_PLAINTEXT_LEN):
             raise RecordOverflow(f"record of {length} bytes exceeds the limit")
 
     def _unprotect(self, content_type: int, header: bytes, body: memoryview
                    ) -> tuple[int, bytes]:
         read = self.read
+        if read is not None and read.tls12 and content_type != ContentType.CHANGE_CIPHER_SPEC:
+            return self._open12(read, content_type, header, body)
         if read is None or content_type == ContentType.CHANGE_CIPHER_SPEC or (
                 content_type == ContentType.ALERT and self.plaintext_alerts):
             # §5: unprotected records; a ChangeCipherSpec is never protected (App. D.4).
@@ -226,6 +304,18 @@ class RecordLayer:
         if len(body) < _TAG_LEN + 1:
             raise BadRecordMac("protected record too short to hold a tag")
         return self._split(read.open(header, body))
+
+    def _open12(self, read: RecordProtection | RecordProtection12, content_type: int,
+                header: bytes, body: memoryview) -> tuple[int, bytes]:
+        """RFC 5246 §6.2.3.3: the type is in the header and authenticated by the AEAD."""
+        content = read.open(header, body)
+        # RFC 8449 §4: in TLS 1.2 the limit counts the plaintext only, without the
+        # type byte that max_inner_plaintext_in (1.3's accounting) includes.
+        if len(content) + 1 > self.max_inner_plaintext_in:
+            raise RecordOverflow(f"decrypted record of {len(content)} bytes exceeds the limit")
+        if not content and content_type != _APPLICATION_DATA:
+            raise UnexpectedMessage("empty protected handshake or alert record")
+        return content_type, content
 
     def _split(self, inner: bytes) -> tuple[int, bytes]:
         if len(inner) > self.max_inner_plaintext_in:

@@ -28,6 +28,7 @@ config's clock) and, where it needs randomness, the config's entropy.
 
 from __future__ import annotations
 
+import heapq
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -130,6 +131,14 @@ class ClientTicket:
     alpn_protocol: str | None = None
     server_name: str | None = None
     peer_certificates: tuple[bytes, ...] = field(default=(), repr=False)
+    # The same certificates already parsed, for a store that keeps tickets in memory
+    # (saves parsing them again on every resumption); a store that serializes keeps DER.
+    parsed_certificates: tuple[object, ...] = field(default=(), repr=False, compare=False)
+    # TLS 1.2 (RFC 5246 §7.4.1.2, RFC 5077): `secret` is the master secret, `identity`
+    # the ticket (empty for a session-ID-only session), `session_id` what the client
+    # sends to resume, and whether the session used extended_master_secret (RFC 7627).
+    session_id: bytes = field(default=b"", repr=False)
+    extended_master_secret: bool = True
 
     def expired(self, now: float) -> bool:
         return now >= self.received_at + min(self.lifetime, _MAX_TICKET_LIFETIME) \
@@ -170,28 +179,31 @@ class InMemoryTicketStore:
         return f"InMemoryTicketStore({len(self._tickets)} servers)"
 
     def put(self, key: str, ticket: ClientTicket) -> None:
-        tickets = self._tickets.pop(key, None) or deque(maxlen=self._per_server)
+        tickets = self._tickets.setdefault(key, deque(maxlen=self._per_server))
         tickets.append(ticket)
-        self._tickets[key] = tickets
+        self._tickets.move_to_end(key)
         while len(self._tickets) > self._max_servers:
-            self._tickets.popitem(last=False)
+            try:
+                self._tickets.popitem(last=False)
+            except KeyError:  # emptied by another thread meanwhile
+                break
 
     def take(self, key: str, now: float) -> ClientTicket | None:
         tickets = self._tickets.get(key)
         while tickets:
-            ticket = tickets.pop()
+            try:
+                ticket = tickets.pop()  # atomic: two connections never get one ticket
+            except IndexError:  # another thread took the last one
+                break
             if ticket.expired(now):
                 continue
             if not self.single_use:
                 tickets.append(ticket)
-            if not tickets:
-                del self._tickets[key]
             return ticket
-        self._tickets.pop(key, None)
         return None
 
     def __len__(self) -> int:
-        return sum(len(t) for t in self._tickets.values())
+        return sum(len(t) for t in list(self._tickets.values()))
 
 
 # -- the server's ticket keys ------------------------------------------------------------
@@ -203,10 +215,13 @@ class TicketKey:
 
     key_id: bytes
     key: bytes = field(repr=False)
+    # One keyed AEAD per ticket key, not one per ticket (convention 16).
+    aead: Aead = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.key_id) != TICKET_KEY_ID_LEN or len(self.key) != _TICKET_AEAD.key_len:
             raise ConfigError("a ticket key is an 8-byte id and a 32-byte AES-256-GCM key")
+        object.__setattr__(self, "aead", Aead(_TICKET_AEAD, self.key))
 
 
 def ticket_key_id(epoch: int) -> bytes:
@@ -260,8 +275,7 @@ class RotatingTicketKeys:
         if key is None:
             key = self._create(epoch, TicketKey(ticket_key_id(epoch),
                                                 entropy(_TICKET_AEAD.key_len)), now)
-        self._remember(epoch, key, now)
-        return key
+        return self._remember(epoch, key, now)
 
     def lookup(self, key_id: bytes, now: float) -> TicketKey | None:
         if len(key_id) != TICKET_KEY_ID_LEN:
@@ -273,13 +287,16 @@ class RotatingTicketKeys:
         if key is None:
             key = self._fetch(epoch)
             if key is not None:
-                self._remember(epoch, key, now)
+                key = self._remember(epoch, key, now)
         return key
 
-    def _remember(self, epoch: int, key: TicketKey, now: float) -> None:
-        self._keys[epoch] = key
-        for old in [e for e in self._keys if not self.accepts(e, now)]:
-            del self._keys[old]
+    def _remember(self, epoch: int, key: TicketKey, now: float) -> TicketKey:
+        """Keep `key` for `epoch` unless a key is kept already: then that one (two
+        threads that both made a key at an epoch's start must seal with the same)."""
+        key = self._keys.setdefault(epoch, key)
+        for old in [e for e in list(self._keys) if not self.accepts(e, now)]:
+            self._keys.pop(old, None)
+        return key
 
     def _fetch(self, epoch: int) -> TicketKey | None:
         """A key another holder created for `epoch` (none: in memory, we are alone)."""
@@ -293,7 +310,7 @@ class RotatingTicketKeys:
 def seal_ticket(key: TicketKey, state: SessionState, entropy: Entropy) -> bytes:
     """key_id || nonce || AES-256-GCM(state), the key id authenticated as AAD."""
     nonce = entropy(_NONCE_LEN)
-    sealed = Aead(_TICKET_AEAD, key.key).seal(nonce, state.to_bytes(), _TICKET_AAD + key.key_id)
+    sealed = key.aead.seal(nonce, state.to_bytes(), _TICKET_AAD + key.key_id)
     return key.key_id + nonce + sealed
 
 
@@ -306,8 +323,7 @@ def open_ticket(keys: TicketKeySource, ticket: bytes, now: float) -> SessionStat
     key = keys.lookup(ticket[:TICKET_KEY_ID_LEN], now)
     if key is None:
         return None
-    plain = Aead(_TICKET_AEAD, key.key).open(ticket[TICKET_KEY_ID_LEN:head], ticket[head:],
-                                             _TICKET_AAD + key.key_id)
+    plain = key.aead.open(ticket[TICKET_KEY_ID_LEN:head], ticket[head:], _TICKET_AAD + key.key_id)
     if plain is None:
         return None
     try:
@@ -329,28 +345,47 @@ class ReplayStore(Protocol):
 
 
 class InMemoryReplayStore:
-    """A bounded record of claimed tokens; when full of live tokens, it refuses."""
+    """A bounded record of claimed tokens; when full of live tokens, it refuses.
+
+    Expired tokens leave in expiry order (a heap), so a claim costs O(log n)
+    however many tokens are recorded. One store may serve a threaded server: the
+    claim itself is atomic (see `claim`), the bookkeeping around it tolerates races.
+    """
 
     def __init__(self, max_entries: int = 100_000) -> None:
         if max_entries < 1:
             raise ConfigError("a replay store needs room for at least one entry")
         self._max = max_entries
-        self._seen: OrderedDict[bytes, float] = OrderedDict()
+        self._seen: dict[bytes, list[float]] = {}
+        self._expiries: list[tuple[float, bytes]] = []
 
     def __repr__(self) -> str:
         return f"InMemoryReplayStore({len(self._seen)} of {self._max})"
 
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def _forget_expired(self, now: float) -> None:
+        expiries, seen = self._expiries, self._seen
+        while expiries and expiries[0][0] <= now:
+            try:
+                expiry, token = heapq.heappop(expiries)
+            except IndexError:  # another thread emptied it meanwhile
+                return
+            entry = seen.get(token)
+            if entry is not None and entry[0] == expiry:
+                seen.pop(token, None)
+
     def claim(self, token: bytes, now: float, expires_at: float) -> bool:
-        seen = self._seen
-        expiry = seen.get(token)
-        if expiry is not None and expiry > now:
+        self._forget_expired(now)
+        if len(self._seen) >= self._max:
             return False
-        seen.pop(token, None)
-        for old in [t for t, e in seen.items() if e <= now][:1024]:
-            del seen[old]
-        if len(seen) >= self._max:
+        entry = [expires_at]
+        # dict.setdefault is one atomic step in CPython: of two threads claiming the
+        # same token at once, exactly one gets True.
+        if self._seen.setdefault(token, entry) is not entry:
             return False
-        seen[token] = expires_at
+        heapq.heappush(self._expiries, (expires_at, token))
         return True
 
 

@@ -28,7 +28,7 @@ def message_hash(hash_name: str, client_hello1: bytes) -> bytes:
 class Transcript:
     """Transcript-Hash over the handshake messages, each hashed once as it crosses."""
 
-    __slots__ = ("_hash", "_hash_name", "_last", "_pending", "_previous")
+    __slots__ = ("_hash", "_hash_name", "_kept", "_last", "_last_len", "_pending", "_previous")
 
     def __init__(self) -> None:
         self._last = b""
@@ -36,6 +36,8 @@ class Transcript:
         self._hash: Any = None
         self._previous: Any = None
         self._hash_name: str | None = None
+        self._kept: bytearray | None = None
+        self._last_len = 0
 
     @property
     def hash_name(self) -> str | None:
@@ -43,6 +45,9 @@ class Transcript:
 
     def add(self, message: bytes) -> None:
         self._last = message
+        if self._kept is not None:
+            self._kept += message
+            self._last_len = len(message)
         if self._hash is None:
             self._pending.append(message)
             return
@@ -62,6 +67,22 @@ class Transcript:
                 self._previous = self._hash.copy()
             self._hash.update(message)
         self._pending = []
+
+    def keep_messages(self) -> None:
+        """Also keep the messages themselves, from the first: a TLS 1.2 CertificateVerify
+        signs handshake_messages, not their hash (RFC 5246 §7.4.8)."""
+        if self._hash is not None:
+            raise InternalError("messages must be kept from before the hash is chosen")
+        if self._kept is None:
+            self._kept = bytearray(b"".join(self._pending))
+            self._last_len = len(self._pending[-1]) if self._pending else 0
+
+    def kept_messages(self, before_last: bool = False) -> bytes:
+        """Every message so far, or all but the last (the CertificateVerify just received)."""
+        if self._kept is None:
+            raise InternalError("the transcript was not asked to keep its messages")
+        end = len(self._kept) - (self._last_len if before_last else 0)
+        return bytes(self._kept[:end])
 
     def restart_after_hello_retry(self, hash_name: str) -> None:
         """§4.4.1: with [ClientHello1, HelloRetryRequest] kept, restart as message_hash + HRR."""

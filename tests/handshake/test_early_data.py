@@ -186,3 +186,16 @@ def test_server_enforces_max_early_data_size(pki: Pki) -> None:
     with pytest.raises(RemoteProtocolError) as info:
         Connection(s).receive_data(client.data_to_send())
     assert info.value.alert == AD.UNEXPECTED_MESSAGE
+
+
+def test_refused_early_data_larger_than_16_kib_is_skipped(pki: Pki) -> None:
+    """A server whose tickets allow 40 KiB skips that much when it refuses (a replay here)."""
+    c, s = _ready(pki, server={"max_early_data_size": 40_000})
+    client = Connection(c)
+    client.start_handshake()
+    client.send_early_data(bytes(30_000))
+    flight = client.data_to_send()
+    Connection(s).receive_data(flight)
+    replayed = Connection(s)
+    assert _early(replayed.receive_data(flight)) == b""  # skipped, not an error
+    assert not replayed.failed

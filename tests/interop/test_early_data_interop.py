@@ -10,7 +10,7 @@ import pytest
 
 import tlsglass
 from helpers import Pki
-from peers import ThreadServer, echo, free_port, need, run
+from peers import ThreadServer, echo, free_port, need, run, wait_for_port
 from tlsglass import InMemoryTicketStore
 from tlsglass.io import TLSSocket, connect
 
@@ -91,3 +91,43 @@ def test_adapter_resends_refused_early_data(pem: dict[str, Path]) -> None:
                 connect("127.0.0.1", srv.port, client, early_data=b"ping") as tls:
             assert tls.recv() == b"ping"  # once, whether 0-RTT took it or not
             assert tls.early_data_accepted is accepted
+
+
+def test_gnutls_cli_resumes_with_0rtt_to_tlsglass_server(pem: dict[str, Path],
+                                                         tmp_path: Path) -> None:
+    need("gnutls-cli")
+    config = tlsglass.ServerConfig.from_files(pem["cert"], pem["key"], max_early_data_size=16384)
+    early = tmp_path / "early.txt"
+    early.write_bytes(b"early from gnutls\n")
+    seen: list[tuple[bool, int]] = []
+
+    def handler(tls: TLSSocket) -> None:
+        echo(tls)
+        seen.append((tls.conn.resumed, tls.early_data_received))
+
+    with ThreadServer(config, handler) as srv:
+        args = ["gnutls-cli", "-p", str(srv.port), "localhost", "--x509cafile", str(pem["ca"]),
+                "--resume", "--earlydata", str(early)]
+        with run(args, tmp_path, "gnutls-cli") as client:
+            out = client.wait_output("early from gnutls\n")  # echoed back
+    assert "*** This is a resumed session" in out
+    assert seen == [(False, 0), (True, len(b"early from gnutls\n"))]
+    assert not srv.errors, srv.errors
+
+
+def test_tlsglass_client_resumes_with_0rtt_to_gnutls_serv(pem: dict[str, Path],
+                                                          tmp_path: Path) -> None:
+    need("gnutls-serv")
+    port = free_port()
+    args = ["gnutls-serv", "-p", str(port), "--x509certfile", str(pem["cert"]),
+            "--x509keyfile", str(pem["key"]), "--echo", "--earlydata", "--maxearlydata", "1024"]
+    with run(args, tmp_path, "gnutls-serv") as server:
+        wait_for_port(port, server.proc)
+        config = _client(pem)
+        with connect("127.0.0.1", port, config) as tls:
+            tls.sendall(b"first\n")
+            assert tls.recv() == b"first\n"
+        with connect("127.0.0.1", port, config, early_data=b"second, early\n") as tls:
+            assert tls.conn.resumed and tls.early_data_accepted
+            tls.sendall(b"then 1-RTT\n")  # (gnutls-serv --echo does not echo early data)
+            assert tls.recv() == b"then 1-RTT\n"

@@ -6,12 +6,14 @@ ChaCha20) in TLS 1.3; `-psk_identity` names the identity on both sides.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import tlsglass
-from peers import ThreadServer, echo, free_port, need, run
+from peers import ThreadServer, echo, free_port, need, run, wait_for_port
 from tlsglass import CipherSuite, ExternalPsk
 from tlsglass.enums import PskKeyExchangeMode
 from tlsglass.io import connect
@@ -67,3 +69,27 @@ def test_openssl_s_client_with_the_wrong_key_gets_decrypt_error(tmp_path: Path) 
             client.proc.wait(10)
     assert "decrypt error" in client.output()
     assert any(isinstance(e, tlsglass.RemoteProtocolError) for e in srv.errors), srv.errors
+
+
+TLSGLASS = [sys.executable, "-m", "tlsglass"]
+
+
+def test_cli_serve_and_connect_with_a_psk_and_no_certificates(tmp_path: Path) -> None:
+    """`tlsglass serve --psk` and `tlsglass connect --psk`: no --cert, no CA, no throwaway."""
+    port = free_port()
+    psk = ["--psk", KEY_HEX, "--psk-identity", "client-7"]
+    with run([*TLSGLASS, "serve", "--port", str(port), *psk], tmp_path, "serve") as server:
+        wait_for_port(port, server.proc)
+        result = subprocess.run([*TLSGLASS, "connect", f"127.0.0.1:{port}", *psk],
+                                input=b"hello without certificates\n", capture_output=True,
+                                timeout=20, check=False)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == b"hello without certificates\n"
+        assert "by the pre-shared key: no certificate was needed" in result.stderr.decode()
+        assert "throwaway certificate" not in server.output()
+        # And openssl's client, with the same key and identity, against that server.
+        args = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-psk", KEY_HEX,
+                "-psk_identity", "client-7", "-tls1_3"]
+        with run(args, tmp_path, "s_client") as client:
+            client.send(b"from openssl\n")
+            client.wait_output("from openssl\n")

@@ -6,7 +6,7 @@ import argparse
 import socket
 
 import tlsglass
-from tlsglass import CipherSuite, NamedGroup, ProtocolVersion
+from tlsglass import CipherSuite, ExternalPsk, NamedGroup, ProtocolVersion
 from tlsglass.enums import AlertDescription, SignatureScheme, describe
 from tlsglass.io import KeyLogFile, TLSSocket, TruncatedError, key_log_from_environment
 
@@ -34,7 +34,14 @@ def apply_common_options(config: dict[str, object], args: argparse.Namespace) ->
     if args.alpn:
         config["alpn_protocols"] = tuple(args.alpn)
     if args.suites:
-        config["cipher_suites"] = enum_list(CipherSuite, args.suites)
+        suites = enum_list(CipherSuite, args.suites)
+        # TLS 1.2 suite names have _WITH_ (RFC 5246 App. A.5); 1.3's do not (RFC 8446 B.4).
+        tls12 = tuple(s for s in suites if "_WITH_" in CipherSuite(s).name)
+        tls13 = tuple(s for s in suites if s not in tls12)
+        if tls13:
+            config["cipher_suites"] = tls13
+        if tls12:
+            config["tls12_cipher_suites"] = tls12
     if args.groups:
         config["groups"] = enum_list(NamedGroup, args.groups)
     if args.min_version:
@@ -67,20 +74,45 @@ def describe_session(tls: TLSSocket, verified: bool) -> list[str]:
                   f"  names:          {names}",
                   f"  key:            {cert.key_description}, signed with "
                   f"{cert.signature_algorithm}"]
+    if conn.resumed and not conn.peer_certificates:
+        lines.append("verification:     by the pre-shared key: no certificate was needed")
+        return lines
     lines.append("verification:     " + ("OK: the chain leads to a trusted root and names "
                                          "this server" if verified else
                                          "SKIPPED (--insecure): anyone could be on the other end"))
     return lines
 
 
+def add_psk_options(p: argparse.ArgumentParser) -> None:
+    """An external PSK (RFC 8446 §2.2): TLS without certificates; as openssl's -psk."""
+    p.add_argument("--psk", metavar="HEX", help="pre-shared key in hex (>= 16 bytes)")
+    p.add_argument("--psk-identity", default="Client_identity",
+                   help="the PSK's identity (default, as OpenSSL's: Client_identity)")
+
+
+def psk_from_args(args: argparse.Namespace) -> ExternalPsk | None:
+    if not args.psk:
+        return None
+    try:
+        key = bytes.fromhex(args.psk)
+    except ValueError:
+        raise SystemExit("tlsglass: --psk must be hexadecimal") from None
+    return ExternalPsk(args.psk_identity.encode(), key)
+
+
 def add_common_options(p: argparse.ArgumentParser) -> None:
     """Options both `connect` and `serve` take."""
     p.add_argument("--alpn", action="append", help="ALPN protocol (repeat for several)")
-    p.add_argument("--suites", help="comma-separated TLS 1.3 suites, e.g. "
-                                    "TLS_AES_128_GCM_SHA256")
+    p.add_argument("--suites", help="comma-separated suites, TLS 1.3 and/or 1.2, e.g. "
+                                    "TLS_AES_128_GCM_SHA256,"
+                                    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")
     p.add_argument("--groups", help="comma-separated groups, e.g. X25519MLKEM768,X25519")
-    p.add_argument("--min-version", choices=sorted(VERSIONS))
-    p.add_argument("--max-version", choices=sorted(VERSIONS))
+    p.add_argument("--min-version", choices=sorted(VERSIONS),
+                   help="lowest TLS version to accept (default 1.2; SSL 3.0, TLS 1.0 and "
+                        "1.1 are never spoken)")
+    p.add_argument("--max-version", choices=sorted(VERSIONS),
+                   help="highest TLS version to offer (default 1.3); a 1.3-capable side "
+                        "detects a downgrade to 1.2 (RFC 8446 §4.1.3)")
     p.add_argument("--keylog", help="append secrets to this NSS key log file (Wireshark)")
 
 

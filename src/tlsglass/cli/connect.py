@@ -12,8 +12,10 @@ import tlsglass
 from tlsglass import CertifiedKey, ClientCertificates, ClientConfig, TrustStore
 from tlsglass.cli._common import (
     add_common_options,
+    add_psk_options,
     apply_common_options,
     describe_session,
+    psk_from_args,
     split_hostport,
 )
 from tlsglass.io import TLSSocket, TruncatedError, connect
@@ -38,6 +40,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--insecure", action="store_true",
                    help="do NOT verify the server's certificate (insecure)")
     add_common_options(p)
+    add_psk_options(p)
 
 
 def _client_config(args: argparse.Namespace, host: str) -> ClientConfig:
@@ -58,6 +61,7 @@ def _client_config(args: argparse.Namespace, host: str) -> ClientConfig:
         else:  # RFC 8446 §4.2.4: the first one a CA the server names issued
             options["certificate_selector"] = ClientCertificates(certified)
     options["post_handshake_auth"] = args.post_handshake_auth
+    options["external_psk"] = psk_from_args(args)
     apply_common_options(options, args)
     return ClientConfig(**options)  # type: ignore[arg-type]
 

@@ -7,6 +7,7 @@
     tlsglass trace HOST[:PORT]    explain a real handshake, step by step (text, JSON, HTML)
     tlsglass serve --http DIR     a static-file HTTPS server (HTTP/1.1 and HTTP/2, sites by SNI)
     tlsglass get URL              like curl: fetch a URL over tlsglass, following redirects
+    tlsglass scan HOST[:PORT]     versions, suites, features, certificate and a verdict
 
 Each command is one module with `add_parser(sub)` and `run(args) -> exit status`; add a
 command by adding a module and naming it in `_COMMANDS`.
@@ -20,7 +21,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from tlsglass import TLSError
-from tlsglass.cli import ca, connect, demo, get, serve, trace
+from tlsglass.cli import ca, connect, demo, get, scan, serve, trace
 from tlsglass.cli._common import explain
 
 __all__ = ["main"]
@@ -32,6 +33,7 @@ _COMMANDS: dict[str, ModuleType] = {
     "trace": trace,
     "ca": ca,
     "get": get,
+    "scan": scan,
 }
 
 

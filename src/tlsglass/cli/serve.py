@@ -21,9 +21,11 @@ from tlsglass import (
 from tlsglass.ca import ThrowawayCA
 from tlsglass.cli._common import (
     add_common_options,
+    add_psk_options,
     apply_common_options,
     describe_session,
     explain,
+    psk_from_args,
 )
 from tlsglass.cli._static import add_static_options, run_static
 from tlsglass.enums import SignatureScheme, describe
@@ -57,17 +59,21 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--trace-bytes", action="store_true",
                    help="with --trace: also each message's bytes, field by field")
     add_common_options(p)
+    add_psk_options(p)
 
 
 def _server_config(args: argparse.Namespace) -> ServerConfig:
     options: dict[str, object] = {}
+    psk = psk_from_args(args)
+    if psk is not None:
+        options["external_psks"] = (psk,)  # with no --cert: no certificate at all
     if args.cert:
         keys = args.key or args.cert
         if len(keys) != len(args.cert):
             raise SystemExit("tlsglass: give one --key for each --cert")
         options["certificates"] = tuple(CertifiedKey.from_files(c, k)
                                         for c, k in zip(args.cert, keys, strict=True))
-    else:
+    elif psk is None:
         ca = ThrowawayCA.create()
         options["certificates"] = (ca.issue_server("localhost", "127.0.0.1", "::1"),)
         print("tlsglass: no --cert given; using a throwaway certificate for localhost "

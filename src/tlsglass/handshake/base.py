@@ -15,13 +15,15 @@ from typing import ClassVar, Protocol
 
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import SuiteInfo
-from tlsglass.enums import HandshakeType, describe
+from tlsglass.enums import ExtensionType, HandshakeType, describe
 from tlsglass.errors import UnexpectedMessage
 from tlsglass.events import Event
+from tlsglass.keyschedule import KeyBlock12
 from tlsglass.observe import Decision, MessageTrace, TraceRecord, TrustDecision
 from tlsglass.transcript import Transcript
-from tlsglass.wire.extension_block import check_extensions
+from tlsglass.wire.extension_block import check_extensions, find_raw
 from tlsglass.wire.handshake import HandshakeMessage, ServerHello, decode_handshake
+from tlsglass.wire.handshake12 import decode_handshake12
 from tlsglass.x509 import Certificate, VerifiedChain
 
 __all__ = ["Authenticated", "Negotiated", "Output", "State", "dispatch", "report_trust"]
@@ -65,9 +67,11 @@ class Output(Protocol):
     role: str
     transcript: Transcript
 
-    def send(self, msg: HandshakeMessage, transcript: bool = True) -> bytes:
-        """Encode, add to the transcript (unless told not to: post-handshake messages),
-        queue under the current write key; return the bytes."""
+    def send(self, msg: HandshakeMessage, transcript: bool = True,
+             encoded: bytes | None = None) -> bytes:
+        """Encode (unless `encoded` already is msg's encoding), add to the transcript
+        (unless told not to: post-handshake messages), queue under the current write
+        key; return the bytes."""
         ...
 
     def send_change_cipher_spec(self) -> None: ...
@@ -75,6 +79,18 @@ class Output(Protocol):
     def install_read_key(self, suite: SuiteInfo, secret: Secret, epoch: str) -> None: ...
 
     def install_write_key(self, suite: SuiteInfo, secret: Secret, epoch: str) -> None: ...
+
+    def install_read_key12(self, suite: SuiteInfo, keys: KeyBlock12) -> None:
+        """TLS 1.2: after the peer's ChangeCipherSpec, read with its half of the key block."""
+        ...
+
+    def install_write_key12(self, suite: SuiteInfo, keys: KeyBlock12) -> None:
+        """TLS 1.2: send ChangeCipherSpec, then write with our half of the key block."""
+        ...
+
+    def send_warning_alert(self, description: int) -> None:
+        """A warning alert (TLS 1.2's no_renegotiation); the connection carries on."""
+        ...
 
     def set_peer_record_size_limit(self, limit: int) -> None: ...
 
@@ -137,6 +153,9 @@ class State:
     can_receive_application_data: ClassVar[bool] = False
     # Server between its Finished and the client's EndOfEarlyData: 0-RTT data arrives.
     receives_early_data: ClassVar[bool] = False
+    # TLS 1.2 states decode with RFC 5246's message table and take ChangeCipherSpec
+    # as a real message (change_cipher_spec); 1.3 states only tolerate the App. D.4 dummy.
+    tls12: ClassVar[bool] = False
 
     @property
     def name(self) -> str:
@@ -154,19 +173,36 @@ class State:
         it, none, except a post-handshake authentication's own fork (§4.6.2)."""
         return out.transcript if self.in_transcript else None
 
+    def change_cipher_spec(self, out: Output) -> State:
+        """TLS 1.2: the peer's ChangeCipherSpec; only the states before a Finished take it."""
+        raise UnexpectedMessage(f"ChangeCipherSpec in {self.name}")
+
+
+def _tls13_rules(state: State, msg: HandshakeMessage) -> bool:
+    """Whether RFC 8446 §4.2's table applies: not to TLS 1.2, including a 1.2 ServerHello
+    (one without supported_versions) that a 1.3-capable client's WaitSH receives."""
+    if state.tls12:
+        return False
+    return not (isinstance(msg, ServerHello) and not msg.is_hello_retry_request
+                and find_raw(msg.extensions, ExtensionType.SUPPORTED_VERSIONS) is None)
+
 
 def dispatch(state: State, msg_type: int, raw: bytes, out: Output) -> State:
     """Check the message is expected here, decode it, feed the transcript, hand it over."""
     if msg_type not in state.expects:
+        if msg_type == HandshakeType.HELLO_REQUEST and state.tls12 and out.role == "client":
+            # RFC 5246 §7.4.1.1: ignored while a handshake is under way, and never hashed.
+            decode_handshake12(msg_type, raw[4:])
+            return state
         wanted = " or ".join(sorted(t.name for t in state.expects)) or "no handshake message"
         raise UnexpectedMessage(
             f"in {state.name}: expected {wanted}, got {describe(HandshakeType, msg_type)}")
-    msg = decode_handshake(msg_type, raw[4:])
+    msg = (decode_handshake12 if state.tls12 else decode_handshake)(msg_type, raw[4:])
     context = msg_type
     if isinstance(msg, ServerHello) and msg.is_hello_retry_request:
         context = HandshakeType.HELLO_RETRY_REQUEST
     if hasattr(msg, "extensions"):
-        check_extensions(msg.extensions, context)
+        check_extensions(msg.extensions, context, _tls13_rules(state, msg))
     if out.tracing:
         out.trace(MessageTrace(role=out.role, direction="in", message=msg, raw=raw))
     transcript = state.transcript_for(msg_type, out)

@@ -11,18 +11,25 @@ client13.py.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from tlsglass.config import DEFAULT_CERT_SIGNATURE_SCHEMES, ClientConfig
+from tlsglass.config import (
+    DEFAULT_CERT_SIGNATURE_SCHEMES,
+    TLS12_EXTRA_SIGNATURE_SCHEMES,
+    ClientConfig,
+)
 from tlsglass.crypto.kx import KeyPair
 from tlsglass.enums import NamedGroup, ProtocolVersion
 from tlsglass.handshake.base import Negotiated, Output, decide
 from tlsglass.handshake.early13 import begin_early_data, wants_early_data
 from tlsglass.handshake.negotiate import is_ip_literal, names
 from tlsglass.handshake.psk13 import OfferedPsk, offer_psk
+from tlsglass.session import ClientTicket
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
     ALPN,
+    EcPointFormats,
+    ExtendedMasterSecret,
     Extension,
     KeyShareClientHello,
     KeyShareEntry,
@@ -30,7 +37,9 @@ from tlsglass.wire.extensions import (
     PskKeyExchangeModes,
     RawExtension,
     RecordSizeLimit,
+    RenegotiationInfo,
     ServerNameList,
+    SessionTicket,
     SignatureAlgorithms,
     SignatureAlgorithmsCert,
     SupportedGroups,
@@ -38,7 +47,7 @@ from tlsglass.wire.extensions import (
 )
 from tlsglass.wire.handshake import ClientHello
 
-__all__ = ["ClientHelloSent", "start_client"]
+__all__ = ["ClientHelloSent", "offers_tls12", "session_store_key12", "start_client"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,6 +60,8 @@ class ClientHelloSent:
     offered_extensions: frozenset[int]
     server_name: str | None
     psk: OfferedPsk | None = None
+    # The TLS 1.2 session (ticket or session ID) this ClientHello offers to resume.
+    session12: ClientTicket | None = field(default=None, repr=False)
 
 
 def _grease_value(config: ClientConfig, index: int) -> int:
@@ -60,8 +71,45 @@ def _grease_value(config: ClientConfig, index: int) -> int:
 
 
 def _offered_versions(config: ClientConfig) -> tuple[int, ...]:
-    # TLS 1.2 is spoken by the 1.2 handshake once it lands; until then only 1.3 is offered.
-    return (ProtocolVersion.TLS1_3,)
+    """Highest first, within [minimum_version, maximum_version] (§4.2.1)."""
+    return tuple(v for v in (ProtocolVersion.TLS1_3, ProtocolVersion.TLS1_2)
+                 if config.minimum_version <= v <= config.maximum_version)
+
+
+def offers_tls12(config: ClientConfig) -> bool:
+    return config.minimum_version <= ProtocolVersion.TLS1_2 and bool(config.tls12_cipher_suites)
+
+
+def _tls12_extensions(config: ClientConfig) -> list[Extension]:
+    """What a TLS 1.2 server needs to hear (ignored by a 1.3 server, §4.2)."""
+    return [ExtendedMasterSecret(),  # RFC 7627
+            RenegotiationInfo(),  # RFC 5746 §3.4: empty on the initial handshake
+            EcPointFormats(ec_point_format_list=(0,))]  # RFC 8422 §5.1.2: uncompressed
+
+
+def session_store_key12(server_name: str | None) -> str:
+    """TLS 1.2 sessions are kept apart from 1.3 tickets in the shared ClientTicketStore."""
+    return f"tls1.2 {server_name or ''}"
+
+
+def _offer_session12(config: ClientConfig, hello: ClientHello) -> tuple[ClientHello,
+                                                                          ClientTicket | None]:
+    """RFC 5077 §3.1 / RFC 5246 §7.4.1.2: ask for a ticket (an empty SessionTicket), or
+    offer a kept session: its ticket, with its session ID or a fresh one whose echo will
+    tell us the server accepted the ticket (RFC 5077 §3.4)."""
+    store = config.ticket_store
+    if store is None or not offers_tls12(config):
+        return hello, None
+    session = store.take(session_store_key12(config.server_name), config.clock())
+    if session is not None and (session.cipher_suite not in config.tls12_cipher_suites
+                                or session.version != ProtocolVersion.TLS1_2):
+        session = None
+    ticket = session.identity if session is not None else b""
+    session_id = hello.legacy_session_id
+    if session is not None:
+        session_id = session.session_id or hello.legacy_session_id or config.entropy(32)
+    return replace(hello, legacy_session_id=session_id,
+                   extensions=(*hello.extensions, SessionTicket(ticket=ticket))), session
 
 
 def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list[Extension]:
@@ -78,17 +126,23 @@ def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list
         groups.insert(0, _grease_value(config, 1))
         versions.insert(0, _grease_value(config, 2))
     exts.append(SupportedGroups(values=tuple(groups)))
-    exts.append(SignatureAlgorithms(values=tuple(config.signature_schemes)))
+    schemes = tuple(config.signature_schemes)
+    if offers_tls12(config):
+        schemes += TLS12_EXTRA_SIGNATURE_SCHEMES
+    exts.append(SignatureAlgorithms(values=schemes))
     exts.append(SignatureAlgorithmsCert(values=DEFAULT_CERT_SIGNATURE_SCHEMES))
     if config.alpn_protocols:
         exts.append(ALPN(protocol_name_list=tuple(p.encode() for p in config.alpn_protocols)))
     if config.record_size_limit is not None:
         exts.append(RecordSizeLimit(record_size_limit=config.record_size_limit))
-    exts.append(SupportedVersionsClientHello(values=tuple(versions)))
-    exts.append(PskKeyExchangeModes(ke_modes=tuple(config.psk_key_exchange_modes)))
-    if config.post_handshake_auth:
-        exts.append(PostHandshakeAuth())
-    exts.append(KeyShareClientHello(client_shares=shares))
+    if offers_tls12(config):
+        exts.extend(_tls12_extensions(config))
+    if config.maximum_version >= ProtocolVersion.TLS1_3:
+        exts.append(SupportedVersionsClientHello(values=tuple(versions)))
+        exts.append(PskKeyExchangeModes(ke_modes=tuple(config.psk_key_exchange_modes)))
+        if config.post_handshake_auth:  # §4.2.6: TLS 1.3 only
+            exts.append(PostHandshakeAuth())
+        exts.append(KeyShareClientHello(client_shares=shares))
     if grease:
         # A second GREASE extension, with a code point different from the first.
         code = _grease_value(config, 3)
@@ -100,11 +154,15 @@ def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list
 
 def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
     """Build, hook and send the ClientHello (§4.1.2)."""
+    share_groups = config.key_share_groups if config.maximum_version >= ProtocolVersion.TLS1_3 \
+        else ()  # key shares are TLS 1.3's; a 1.2 server sends its group first
     key_pairs: dict[int, KeyPair] = {group: config.key_pair_factory(group)
-                                     for group in config.key_share_groups or ()}
+                                     for group in share_groups or ()}
     shares = tuple(KeyShareEntry(group=g, key_exchange=kp.public_bytes())
                    for g, kp in key_pairs.items())
     suites = [int(s) for s in config.cipher_suites]
+    if offers_tls12(config):
+        suites += [int(s) for s in config.tls12_cipher_suites]
     if config.grease:
         suites.insert(0, _grease_value(config, 4))
     hello = ClientHello(
@@ -114,6 +172,7 @@ def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
         cipher_suites=tuple(suites),
         extensions=tuple(_extensions(config, shares)),
     )
+    hello, session12 = _offer_session12(config, hello)
     if config.hello_hook is not None:
         hello = config.hello_hook(hello)
     # pre_shared_key goes last: its binder covers all the rest (§4.2.11).
@@ -125,10 +184,10 @@ def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
         decide(out, "key_share", ", ".join(names(NamedGroup, list(key_pairs))),
                names(NamedGroup, list(config.groups)),
                "key shares sent in advance, to save a round trip")
-    out.send(hello)
+    out.send(hello, encoded=psk.encoded_hello if psk else None)
     psk = begin_early_data(hello, psk, out)
     out.update(Negotiated(server_name=config.server_name, client_random=hello.random))
     return ClientHelloSent(config=config, hello=hello, key_pairs=key_pairs,
                            offered_extensions=frozenset(e.type_code for e in hello.extensions),
-                           server_name=config.server_name, psk=psk)
+                           server_name=config.server_name, psk=psk, session12=session12)
 

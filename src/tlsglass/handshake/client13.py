@@ -40,7 +40,6 @@ from tlsglass.errors import (
     DecryptError,
     IllegalParameter,
     MissingExtension,
-    ProtocolVersionError,
     TLSError,
     UnexpectedMessage,
     UnsupportedExtension,
@@ -55,12 +54,19 @@ from tlsglass.handshake.base import (
     report_trust,
 )
 from tlsglass.handshake.client import ClientHelloSent
+from tlsglass.handshake.client12 import server_hello12
 from tlsglass.handshake.client_auth13 import client_connected, send_client_certificate
 from tlsglass.handshake.connected13 import certificate_verify_content
 from tlsglass.handshake.early13 import early_data_answer
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.negotiate import names
-from tlsglass.handshake.psk13 import OfferedPsk, TicketContext, accepted_psk, offer_psk
+from tlsglass.handshake.psk13 import (
+    OfferedPsk,
+    TicketContext,
+    accepted_psk,
+    offer_psk,
+    ticket_chain,
+)
 from tlsglass.keyschedule import EarlySecret, finished_verify_data, verify_finished
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
@@ -76,8 +82,6 @@ from tlsglass.wire.extensions import (
     SupportedVersionsServerHello,
 )
 from tlsglass.wire.handshake import (
-    TLS11_DOWNGRADE_SENTINEL,
-    TLS12_DOWNGRADE_SENTINEL,
     Certificate,
     CertificateRequest,
     CertificateVerify,
@@ -121,6 +125,10 @@ class WaitSH(State):
 
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, ServerHello)
+        if not msg.is_hello_retry_request and find(
+                msg.extensions, SupportedVersionsServerHello) is None:
+            # §4.2.1: no supported_versions, so the server speaks TLS 1.2 or older.
+            return server_hello12(self.sent, msg, self.retry is not None, out)
         _check_unsolicited(msg.extensions, self.sent.offered_extensions)
         suite = self._check_common(msg)
         if msg.is_hello_retry_request:
@@ -131,8 +139,7 @@ class WaitSH(State):
         hello = self.sent.hello
         version = find(msg.extensions, SupportedVersionsServerHello)
         if version is None:
-            self._refuse_below_13(msg)
-        assert version is not None
+            raise MissingExtension("HelloRetryRequest without supported_versions (§4.1.4)")
         if version.selected_version != ProtocolVersion.TLS1_3:
             raise IllegalParameter(  # §4.2.1: a version we did not offer
                 f"server selected {describe(ProtocolVersion, version.selected_version)}")
@@ -150,14 +157,6 @@ class WaitSH(State):
         if self.retry is not None and msg.cipher_suite != self.retry.cipher_suite:
             raise IllegalParameter("ServerHello suite differs from the HelloRetryRequest's")
         return suite
-
-    def _refuse_below_13(self, msg: ServerHello) -> None:
-        # No supported_versions: the server wants TLS 1.2 or older (§4.2.1).
-        if msg.random[-8:] in (TLS12_DOWNGRADE_SENTINEL, TLS11_DOWNGRADE_SENTINEL):
-            raise IllegalParameter("downgrade sentinel in ServerHello.random (§4.1.3)")
-        raise ProtocolVersionError(
-            f"server chose {describe(ProtocolVersion, msg.legacy_version)}; "
-            "this client speaks TLS 1.3 only")
 
     def _retry(self, msg: ServerHello, suite: SuiteInfo, out: Output) -> State:
         """§4.1.4: answer a HelloRetryRequest with a second ClientHello."""
@@ -203,7 +202,7 @@ class WaitSH(State):
             if self.sent.psk is not None else (hello2, None)
         if config.middlebox_compatibility:
             out.send_change_cipher_spec()  # App. D.4: right after the first ClientHello
-        out.send(hello2)
+        out.send(hello2, encoded=psk.encoded_hello if psk else None)
         sent = replace(self.sent, hello=hello2, key_pairs=key_pairs, psk=psk)
         return WaitSH(sent=sent, retry=msg, ccs_sent=config.middlebox_compatibility)
 
@@ -282,9 +281,7 @@ class WaitEE(State):
                 out.set_own_record_size_limit(own)
         if self.psk is not None:
             # §2.2: the PSK authenticates the server; no Certificate follows.
-            ticket = self.psk.ticket
-            chain = tuple(X509Certificate.from_der(der)
-                          for der in (ticket.peer_certificates if ticket else ()))
+            chain = ticket_chain(self.psk.ticket)
             return WaitFinished(sent=self.sent, keys=self.keys, group=self.group,
                                 ccs_sent=self.ccs_sent, alpn=alpn, request=None, chain=chain,
                                 signature_scheme=None, proof=Authenticated("psk"),
@@ -468,7 +465,7 @@ class WaitFinished(State):
         tickets = None if config.ticket_store is None else TicketContext(
             store=config.ticket_store, key=config.server_name or "", suite=self.keys.suite,
             alpn_protocol=self.alpn, server_name=self.sent.server_name,
-            peer_certificates=tuple(c.der for c in self.chain), clock=config.clock)
+            peer_certificates=self.chain, clock=config.clock)
         return client_connected(config, self.sent.server_name, out, role="client",
                                 suite=self.keys.suite, client_random=self.sent.hello.random,
                                 client_secret=client_app, server_secret=server_app,

@@ -22,6 +22,7 @@ from tlsglass.wire.extensions import KeyShareEntry
 
 __all__ = [
     "Choice",
+    "certificate_candidates",
     "check_client_key_shares",
     "is_ip_literal",
     "names",
@@ -138,19 +139,23 @@ def _name_matches(certified: CertifiedKey, server_name: str) -> bool:
     return False
 
 
+def certificate_candidates(config: ServerConfig, server_name: str | None,
+                           peer_schemes: Sequence[int]) -> tuple[Sequence[CertifiedKey], str]:
+    """The configured chains, those naming `server_name` first, and why."""
+    if config.certificate_selector is not None:
+        chosen = config.certificate_selector(server_name, peer_schemes)
+        return (chosen,) if chosen is not None else (), "chosen by the certificate selector"
+    named = [c for c in config.certificates
+             if server_name is not None and _name_matches(c, server_name)]
+    reason = ("its names match the requested server name" if named
+              else "no certificate names the requested server; using the default")
+    return [*named, *(c for c in config.certificates if c not in named)], reason
+
+
 def select_certificate(config: ServerConfig, server_name: str | None,
                        peer_schemes: Sequence[int]) -> tuple[CertifiedKey, int, str]:
     """§4.4.2.2: a chain whose key can sign with a scheme the client accepts, by SNI first."""
-    if config.certificate_selector is not None:
-        chosen = config.certificate_selector(server_name, peer_schemes)
-        candidates: Sequence[CertifiedKey] = (chosen,) if chosen is not None else ()
-        reason = "chosen by the certificate selector"
-    else:
-        named = [c for c in config.certificates
-                 if server_name is not None and _name_matches(c, server_name)]
-        candidates = [*named, *(c for c in config.certificates if c not in named)]
-        reason = ("its names match the requested server name" if named
-                  else "no certificate names the requested server; using the default")
+    candidates, reason = certificate_candidates(config, server_name, peer_schemes)
     for certified in candidates:
         scheme = select_signature_scheme(schemes_for_key(certified.private_key),
                                          config.signature_schemes, peer_schemes)

@@ -32,6 +32,7 @@ from tlsglass.session import (
     open_ticket,
     seal_ticket,
 )
+from tlsglass.wire.buffer import Writer
 from tlsglass.wire.extension_block import find
 from tlsglass.wire.extensions import (
     EarlyDataIndication,
@@ -43,6 +44,7 @@ from tlsglass.wire.extensions import (
 )
 from tlsglass.wire.handshake import ClientHello, NewSessionTicket, ServerHello, encode_handshake
 from tlsglass.wire.ticket import SessionState
+from tlsglass.x509 import Certificate as X509Certificate
 
 __all__ = [
     "TICKET_AGE_WINDOW_MS",
@@ -55,12 +57,19 @@ __all__ = [
     "offer_psk",
     "select_psk",
     "store_ticket",
+    "ticket_chain",
 ]
 
 # §8.3: how far the client's idea of the ticket's age may stray from ours for
 # 0-RTT; it covers clock drift and one round trip.
 TICKET_AGE_WINDOW_MS = 10_000
 _TLS13 = ProtocolVersion.TLS1_3
+
+
+def _hash_of(suite: int) -> str | None:
+    """The hash of a TLS 1.3 suite; None for a TLS 1.2 one (never used with a 1.3 PSK)."""
+    info = suite_info(suite)
+    return info.hash_name if info is not None and info.version == _TLS13 else None
 
 
 def _truncated(hello: ClientHello, psk: PreSharedKeyClientHello) -> bytes:
@@ -82,6 +91,8 @@ class OfferedPsk:
     ticket: ClientTicket | None = None
     # Set once 0-RTT is offered: client_early_traffic_secret (§7.1).
     early_secret: Secret | None = field(default=None, repr=False)
+    # The ClientHello that carries it, encoded once for the binder; sent as is.
+    encoded_hello: bytes = field(default=b"", repr=False, compare=False)
 
 
 def _choose_offer(config: ClientConfig, now: float) -> OfferedPsk | None:
@@ -96,8 +107,7 @@ def _choose_offer(config: ClientConfig, now: float) -> OfferedPsk | None:
         return None
     info = suite_info(ticket.cipher_suite)
     # §4.2.11: a ticket is offered only with suites of its hash.
-    if info is None or not any(TLS13_SUITES[s].hash_name == info.hash_name
-                               for s in config.cipher_suites):
+    if info is None or not any(_hash_of(s) == info.hash_name for s in config.cipher_suites):
         return None
     return OfferedPsk(secret=ticket.secret, hash_name=info.hash_name, external=False,
                       ticket=ticket)
@@ -138,7 +148,10 @@ def offer_psk(config: ClientConfig, hello: ClientHello, out: Output,
         digest = out.transcript.digest_with(partial)
     binder = compute_binder(offered.hash_name, offered.secret, offered.external, digest)
     final = replace(ext, binders=(binder,))
-    return replace(hello, extensions=(*hello.extensions, final)), offered
+    w = Writer()
+    final.encode_binders(w)  # the binders have the placeholder's length: only they change
+    hello = replace(hello, extensions=(*hello.extensions, final))
+    return hello, replace(offered, encoded_hello=partial + w.getvalue())
 
 
 def accepted_psk(config: ClientConfig, offered: OfferedPsk | None, msg: ServerHello,
@@ -168,8 +181,18 @@ class TicketContext:
     suite: SuiteInfo
     alpn_protocol: str | None
     server_name: str | None
-    peer_certificates: tuple[bytes, ...] = field(repr=False)
+    peer_certificates: tuple[X509Certificate, ...] = field(repr=False)
     clock: Callable[[], float] = field(repr=False)
+
+
+def ticket_chain(ticket: ClientTicket | None) -> tuple[X509Certificate, ...]:
+    """The server's certificates from the session a ticket resumes (§4.6.1)."""
+    if ticket is None:
+        return ()
+    parsed = tuple(c for c in ticket.parsed_certificates if isinstance(c, X509Certificate))
+    if len(parsed) == len(ticket.peer_certificates):
+        return parsed
+    return tuple(X509Certificate.from_der(der) for der in ticket.peer_certificates)
 
 
 def store_ticket(context: TicketContext, resumption_secret: Secret,
@@ -185,7 +208,8 @@ def store_ticket(context: TicketContext, resumption_secret: Secret,
         received_at=context.clock(), lifetime=msg.ticket_lifetime,
         ticket_age_add=msg.ticket_age_add, max_early_data_size=max_early_data_size,
         alpn_protocol=context.alpn_protocol, server_name=context.server_name,
-        peer_certificates=context.peer_certificates))
+        peer_certificates=tuple(c.der for c in context.peer_certificates),
+        parsed_certificates=context.peer_certificates))
 
 
 # -- server ---------------------------------------------------------------------------
@@ -247,7 +271,7 @@ def _suite_for(config: ServerConfig, offered: Sequence[int], candidate: _Candida
         info = TLS13_SUITES.get(CipherSuite(forced_suite))
         return info if info is not None and info.hash_name == candidate.hash_name else None
     usable = [s for s in config.cipher_suites
-              if s in offered and TLS13_SUITES[s].hash_name == candidate.hash_name]
+              if s in offered and _hash_of(s) == candidate.hash_name]
     if candidate.state is not None and candidate.state.cipher_suite in usable:
         return TLS13_SUITES[CipherSuite(candidate.state.cipher_suite)]
     return TLS13_SUITES[usable[0]] if usable else None

@@ -50,7 +50,7 @@ from tlsglass.wire.extensions import (
 )
 from tlsglass.wire.handshake import ClientHello
 
-__all__ = ["Offer", "Plan", "plan", "read_offer"]
+__all__ = ["Offer", "Plan", "choose_version", "plan", "read_offer", "server_name_of"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +86,36 @@ def _server_name(hello: ClientHello) -> str | None:
     if not name or name.endswith(".") or any(not (c.isalnum() or c in "-._") for c in name):
         raise IllegalParameter(f"server_name {name!r} is not a host name")
     return name.lower()
+
+
+server_name_of = _server_name
+
+
+def _client_versions(hello: ClientHello) -> tuple[int, ...]:
+    """§4.2.1: supported_versions if present, else everything up to legacy_version."""
+    supported = find(hello.extensions, SupportedVersionsClientHello)
+    if supported is not None:
+        return supported.values
+    return tuple(v for v in (ProtocolVersion.TLS1_2, ProtocolVersion.TLS1_1,
+                             ProtocolVersion.TLS1_0, ProtocolVersion.SSL3_0)
+                 if v <= hello.legacy_version)
+
+
+def choose_version(config: ServerConfig, hello: ClientHello) -> ProtocolVersion:
+    """The highest version both sides allow (§4.2.1), after the RFC 7507 fallback check."""
+    offered = _client_versions(hello)
+    ours = [v for v in (ProtocolVersion.TLS1_3, ProtocolVersion.TLS1_2)
+            if config.minimum_version <= v <= config.maximum_version]
+    if CipherSuite.TLS_FALLBACK_SCSV in hello.cipher_suites and \
+            max((v for v in offered if v in tuple(ProtocolVersion)), default=0) < ours[0]:
+        # RFC 7507 §3: the client retried with a lower version than it could speak.
+        raise InappropriateFallback("client fell back below our highest version (RFC 7507)")
+    for version in ours:
+        if version in offered:
+            return version
+    shown = describe(ProtocolVersion, max(offered, default=hello.legacy_version))
+    allowed = " and ".join(v.name for v in ours)
+    raise ProtocolVersionError(f"client offers at most {shown}; this server speaks {allowed}")
 
 
 def _check_psk_last(hello: ClientHello) -> None:

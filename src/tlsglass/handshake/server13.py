@@ -49,7 +49,8 @@ from tlsglass.handshake.connected13 import Connected, certificate_verify_content
 from tlsglass.handshake.early13 import accept_early_data
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.psk13 import AcceptedPsk, claim_ticket, issue_tickets, select_psk
-from tlsglass.handshake.server import Offer, Plan, plan, read_offer
+from tlsglass.handshake.server import Offer, Plan, choose_version, plan, read_offer
+from tlsglass.handshake.server12 import start12
 from tlsglass.keyschedule import (
     EarlySecret,
     MasterSecret,
@@ -122,6 +123,8 @@ class Start(State):
         assert isinstance(msg, ClientHello)
         if self.retry is not None:
             self._check_second_hello(msg)
+        elif choose_version(self.config, msg) == ProtocolVersion.TLS1_2:
+            return start12(self.config, msg, out)
         offer = read_offer(self.config, msg)
         forced = self.retry.cipher_suite if self.retry else None
         psk = select_psk(self.config, msg, offer.server_name, out, forced)
@@ -149,7 +152,7 @@ class Start(State):
                              legacy_session_id_echo=offer.hello.legacy_session_id,
                              cipher_suite=chosen.suite.suite, extensions=tuple(exts)))
         out.transcript.restart_after_hello_retry(chosen.suite.hash_name)
-        _reject_early_data(offer, out)
+        _reject_early_data(self.config, offer, out)
         if offer.compatibility_mode:
             out.send_change_cipher_spec()  # App. D.4: after the first server message
         retry = Retry(first_hello=offer.hello, cipher_suite=chosen.suite.suite,
@@ -215,7 +218,7 @@ def _first_flight(config: ServerConfig, offer: Offer, chosen: Plan, out: Output,
     keys = _handshake_keys(offer, suite, shared, out, early, early_read)
     ee = _encrypted_extensions(config, offer, chosen, out)
     if early_read is None:
-        _reject_early_data(offer, out)
+        _reject_early_data(config, offer, out)
     else:
         ee = (*ee, EarlyDataIndication())
     out.send(EncryptedExtensions(extensions=ee))
@@ -248,10 +251,11 @@ def _send_certificate(config: ServerConfig, chosen: Plan, out: Output) -> None:
 REJECTED_EARLY_DATA_LIMIT = 1 << 14
 
 
-def _reject_early_data(offer: Offer, out: Output) -> None:
-    """§4.2.10: no early_data in EncryptedExtensions, and skip what the client sent."""
+def _reject_early_data(config: ServerConfig, offer: Offer, out: Output) -> None:
+    """§4.2.10: no early_data in EncryptedExtensions, and skip what the client sent (as
+    much as our tickets allow, so a refused client is not cut off)."""
     if find_raw(offer.hello.extensions, ExtensionType.EARLY_DATA) is not None:
-        out.skip_rejected_early_data(REJECTED_EARLY_DATA_LIMIT)
+        out.skip_rejected_early_data(max(REJECTED_EARLY_DATA_LIMIT, config.max_early_data_size))
 
 
 def _handshake_keys(offer: Offer, suite: SuiteInfo, shared: bytes | None, out: Output,

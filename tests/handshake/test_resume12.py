@@ -1,0 +1,253 @@
+"""TLS 1.2 resumption (RFC 5246 §7.3 abbreviated handshake) by session ticket (RFC 5077)
+and by session ID: in memory, and against OpenSSL (`s_client -sess_out/-sess_in`, and
+`s_server` serving a resumed connection to tlsglass), both with and without tickets, and
+Python's ssl both ways."""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import tlsglass
+from helpers import Issued, Pair, Pki, client_config, server_config
+from interop.test_python_ssl import OpenSSLPeer
+from peers import ThreadServer, echo, free_port, need, run, wait_for_port
+from tlsglass import CipherSuite, HandshakeComplete, ProtocolVersion
+from tlsglass.io import connect
+from tlsglass.session import InMemorySessionCache, InMemoryTicketStore
+from tlsglass.wire import ClientHello, SessionTicket
+
+V12 = ProtocolVersion.TLS1_2
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return Pki()
+
+
+@pytest.fixture(scope="module")
+def leaf(pki: Pki) -> Issued:
+    return pki.issue()
+
+
+def _connect(client: tlsglass.ClientConfig, server: tlsglass.ServerConfig) -> Pair:
+    pair = Pair(client, server)
+    pair.client.start_handshake()
+    pair.pump()
+    assert pair.client.handshake_complete and pair.server.handshake_complete
+    return pair
+
+
+def _resumed(pair: Pair) -> tuple[bool, bool]:
+    events = [e for e in pair.take("client") + pair.take("server")
+              if isinstance(e, HandshakeComplete)]
+    assert len(events) == 2
+    assert events[0].resumed == pair.client.resumed
+    return pair.client.resumed, pair.server.resumed
+
+
+SERVERS = {
+    "ticket": {},
+    "session ID": {"session_cache": InMemorySessionCache(), "tickets_per_connection": 0},
+}
+
+
+@pytest.mark.parametrize("mode", list(SERVERS))
+def test_resumption_in_memory(pki: Pki, leaf: Issued, mode: str) -> None:
+    client = client_config(pki, maximum_version=V12, ticket_store=InMemoryTicketStore(),
+                           alpn_protocols=("h2",))
+    server = server_config(leaf, alpn_protocols=("h2",), **SERVERS[mode])
+    first = _connect(client, server)
+    assert _resumed(first) == (False, False)
+    for _ in range(2):  # each resumption leaves a new session (or keeps the ID) behind
+        again = _connect(client, server)
+        assert _resumed(again) == (True, True)
+        assert again.client.peer_certificates == leaf.certified.chain
+        assert again.client.alpn_protocol == again.server.alpn_protocol == "h2"
+        assert again.client.export_keying_material("EXPERIMENTAL r") == \
+            again.server.export_keying_material("EXPERIMENTAL r") != \
+            first.client.export_keying_material("EXPERIMENTAL r")
+        again.client.send_application_data(b"resumed")
+        again.pump()
+        assert again.data("server") == b"resumed"
+
+
+def test_client_certificate_survives_resumption(pki: Pki, leaf: Issued) -> None:
+    alice = pki.issue(names=("alice",), server=False)
+    client = client_config(pki, maximum_version=V12, ticket_store=InMemoryTicketStore(),
+                           certificate=alice.certified)
+    server = server_config(leaf, client_auth="required", client_trust=pki.trust)
+    _connect(client, server)
+    again = _connect(client, server)
+    assert again.server.resumed and again.server.peer_certificates == alice.certified.chain
+
+
+def _full_again(client: tlsglass.ClientConfig, server: tlsglass.ServerConfig,
+                second_client: tlsglass.ClientConfig | None = None,
+                second_server: tlsglass.ServerConfig | None = None) -> Pair:
+    _connect(client, server)
+    return _connect(second_client or client, second_server or server)
+
+
+def test_no_resumption_across_what_must_not_change(pki: Pki, leaf: Issued) -> None:
+    store = InMemoryTicketStore()
+    base = client_config(pki, maximum_version=V12, ticket_store=store)
+    server = server_config(leaf)
+    # Another suite only: the session's suite is not offered any more.
+    other_suite = replace(base, tls12_cipher_suites=(
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,))
+    assert not _full_again(base, server, second_client=other_suite).client.resumed
+    # Another server (other ticket keys) cannot open the ticket.
+    assert not _full_again(base, server, second_server=server_config(leaf)).client.resumed
+    # No extended_master_secret on either side now (RFC 7627 §5.3).
+    legacy_client = replace(base, require_extended_master_secret=False,
+                            hello_hook=lambda h: replace(h, extensions=tuple(
+                                e for e in h.extensions if e.type_code != 23)))
+    legacy_server = server_config(leaf, require_extended_master_secret=False)
+    assert not _full_again(base, server, second_client=legacy_client,
+                           second_server=legacy_server).client.resumed
+
+
+def test_expired_and_tampered_sessions_fall_back_to_a_full_handshake(pki: Pki,
+                                                                     leaf: Issued) -> None:
+    store = InMemoryTicketStore()
+    client = client_config(pki, maximum_version=V12, ticket_store=store)
+    server = server_config(leaf, ticket_lifetime=60)
+    later = replace(server, clock=lambda: server.clock() + 61)
+    assert not _full_again(client, server, second_server=later).server.resumed
+
+    def tamper(hello: ClientHello) -> ClientHello:
+        return replace(hello, extensions=tuple(
+            SessionTicket(ticket=e.ticket[:-1] + bytes((e.ticket[-1] ^ 1,)))
+            if isinstance(e, SessionTicket) and e.ticket else e for e in hello.extensions))
+    assert not _full_again(client, server,
+                           second_client=replace(client, hello_hook=tamper)).server.resumed
+
+
+# -- against OpenSSL -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pem(pki: Pki, leaf: Issued, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    directory = tmp_path_factory.mktemp("resume12")
+    (directory / "ca.pem").write_bytes(pki.pem)
+    cert, key = pki.write(directory, leaf)
+    return {"ca": directory / "ca.pem", "cert": cert, "key": key}
+
+
+@pytest.mark.parametrize("mode", list(SERVERS))
+def test_openssl_s_client_sess_out_sess_in(pem: dict[str, Path], tmp_path: Path,
+                                           mode: str) -> None:
+    need("openssl")
+    config = tlsglass.ServerConfig.from_files(pem["cert"], pem["key"],
+                                              **SERVERS[mode])  # type: ignore[arg-type]
+    session = tmp_path / "session.pem"
+    ticket_option = ["-no_ticket"] if mode == "session ID" else []
+    outputs = []
+    with ThreadServer(config, echo) as srv:
+        for flag in ("-sess_out", "-sess_in"):
+            args = ["openssl", "s_client", "-connect", f"127.0.0.1:{srv.port}", "-servername",
+                    "localhost", "-CAfile", str(pem["ca"]), "-tls1_2", flag, str(session),
+                    *ticket_option]
+            with run(args, tmp_path, f"s_client{flag}") as client:
+                client.wait_output("Verify return code")
+                client.send(b"ping\n")
+                outputs.append(client.wait_output("ping"))
+    assert not srv.errors, srv.errors
+    assert "New, TLSv1.2" in outputs[0]
+    assert "Reused, TLSv1.2" in outputs[1]
+
+
+@pytest.mark.parametrize("mode", ["ticket", "session ID"])
+def test_tlsglass_client_resumes_with_openssl_s_server(pki: Pki, pem: dict[str, Path],
+                                                       tmp_path: Path, mode: str) -> None:
+    need("openssl")
+    port = free_port()
+    args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(pem["cert"]),
+            "-key", str(pem["key"]), "-tls1_2", "-naccept", "2", "-rev",
+            *(["-no_ticket"] if mode == "session ID" else [])]
+    config = tlsglass.ClientConfig(server_name="localhost", trust=pki.trust,
+                                   ticket_store=InMemoryTicketStore(), maximum_version=V12)
+    resumed = []
+    with run(args, tmp_path, "s_server") as server:
+        server.wait_output("ACCEPT")
+        for _ in range(2):
+            with connect("127.0.0.1", port, config) as tls:
+                tls.sendall(b"abc\n")
+                assert tls.recv() == b"cba\n"
+                resumed.append(tls.conn.resumed)
+    assert resumed == [False, True]
+
+
+# -- against Python's ssl (MemoryBIO) ---------------------------------------------------------
+
+
+def test_ssl_client_resumes_with_tlsglass_server(pki: Pki, leaf: Issued,
+                                                 pem: dict[str, Path]) -> None:
+    ctx = ssl.create_default_context(cafile=str(pem["ca"]))
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    server = server_config(leaf)
+    session = None
+    for expected in (False, True, True):
+        tls = tlsglass.Connection(server)
+        peer = OpenSSLPeer(ctx, False, tls, "localhost")
+        if session is not None:
+            peer.obj = ctx.wrap_bio(peer.incoming, peer.outgoing, server_hostname="localhost",
+                                    session=session)
+        peer.handshake()
+        assert peer.obj.session_reused is expected and tls.resumed is expected
+        peer.exchange(1000)
+        session = peer.obj.session
+
+
+def test_tlsglass_client_resumes_with_ssl_server(pki: Pki, pem: dict[str, Path]) -> None:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(pem["cert"], pem["key"])
+    client = client_config(pki, ticket_store=InMemoryTicketStore())
+    for expected in (False, True):
+        tls = tlsglass.Connection(client)
+        peer = OpenSSLPeer(ctx, True, tls)
+        peer.handshake()
+        assert tls.resumed is expected and peer.obj.session_reused is expected
+        peer.exchange(1000)
+
+
+@pytest.mark.parametrize("mode", list(SERVERS))
+def test_gnutls_cli_resumes_with_tlsglass_server(pem: dict[str, Path], tmp_path: Path,
+                                                 mode: str) -> None:
+    need("gnutls-cli")
+    config = tlsglass.ServerConfig.from_files(pem["cert"], pem["key"],
+                                              **SERVERS[mode])  # type: ignore[arg-type]
+    priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2" + (":%NO_TICKETS" if mode == "session ID" else "")
+    with ThreadServer(config, echo) as srv:
+        args = ["gnutls-cli", "-p", str(srv.port), "--x509cafile", str(pem["ca"]),
+                "--priority", priority, "--resume", "localhost"]
+        with run(args, tmp_path, "gnutls-cli") as client:
+            out = client.wait_output("This is a resumed session")
+    assert "(TLS1.2" in out
+    assert not srv.errors, srv.errors
+
+
+@pytest.mark.parametrize("mode", list(SERVERS))
+def test_tlsglass_client_resumes_with_gnutls_serv(pki: Pki, pem: dict[str, Path],
+                                                  tmp_path: Path, mode: str) -> None:
+    need("gnutls-serv")
+    port = free_port()
+    priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2" + (":%NO_TICKETS" if mode == "session ID" else "")
+    args = ["gnutls-serv", "--echo", "-p", str(port), "--x509certfile", str(pem["cert"]),
+            "--x509keyfile", str(pem["key"]), "--priority", priority]
+    config = tlsglass.ClientConfig(server_name="localhost", trust=pki.trust,
+                                   ticket_store=InMemoryTicketStore())
+    resumed = []
+    with run(args, tmp_path, "gnutls-serv") as server:
+        wait_for_port(port, server.proc)
+        for _ in range(2):
+            with connect("127.0.0.1", port, config) as tls:
+                tls.sendall(b"hello gnutls\n")
+                assert tls.recv() == b"hello gnutls\n"
+                resumed.append(tls.conn.resumed)
+    assert resumed == [False, True]
