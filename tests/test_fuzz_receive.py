@@ -270,6 +270,8 @@ _FIRST_TYPE: Final = {  # a message type each state expects
     "client:WaitFinished": 20, "client:Connected": 4,
     "server:Start": 1, "server:Start(retry)": 1, "server:WaitFinished": 20,
     "server:Connected": 24, "server:WaitEndOfEarlyData": 5,
+    "client:ClientConnectedPHA": 13, "server:PostAuthWaitCert": 11,
+    "server:PostAuthWaitFinished": 20,
 }
 
 

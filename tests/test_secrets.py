@@ -105,3 +105,18 @@ def test_no_secret_in_resumption_0rtt_or_the_stores() -> None:
     rec.secrets.append(psk.key)
     _check(rec, store, keys, tickets[0], psk, client, server, pair.client._state,
            pair.server._state, *events)
+
+
+def test_no_secret_in_post_handshake_authentication() -> None:
+    pki = Pki()
+    rec = Recorder()
+    alice = pki.issue(names=("alice.test",), server=False)
+    pair = Pair(client_config(pki, key_log=rec.key_log, trace=rec.trace,
+                              certificate=alice.certified, post_handshake_auth=True),
+                server_config(pki.issue(), key_log=rec.key_log, trace=rec.trace,
+                              client_trust=pki.trust)).handshake()
+    pair.server.request_client_certificate()
+    pending = pair.server._state  # PostAuthWaitCert: secrets, a transcript fork, the config
+    pair.pump()
+    _check(rec, pending, pair.client._state, pair.server._state,
+           *pair.take("client"), *pair.take("server"))

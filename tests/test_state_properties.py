@@ -50,6 +50,7 @@ from tlsglass.events import AlertReceived, ConnectionClosed, EarlyDataReceived
 from tlsglass.record import RecordLayer, RecordProtection
 from tlsglass.wire.alert import Alert
 from tlsglass.wire.extensions import (
+    CertificateAuthorities,
     Cookie,
     EarlyDataIndication,
     EarlyDataTicket,
@@ -95,8 +96,16 @@ EXPECTS: Final[dict[str, frozenset[int]]] = {
     "server:Connected": frozenset({_HT.KEY_UPDATE}),
     # Resumed with 0-RTT accepted (§4.5): early data flows until EndOfEarlyData.
     "server:WaitEndOfEarlyData": frozenset({_HT.END_OF_EARLY_DATA}),
+    # §4.6.2: post-handshake authentication, still connected.
+    "client:ClientConnectedPHA": frozenset({_HT.KEY_UPDATE, _HT.NEW_SESSION_TICKET,
+                                            _HT.CERTIFICATE_REQUEST}),
+    "server:PostAuthWaitCert": frozenset({_HT.KEY_UPDATE, _HT.CERTIFICATE}),
+    "server:PostAuthWaitFinished": frozenset({_HT.KEY_UPDATE, _HT.FINISHED}),
 }
 STAGE_NAMES: Final = tuple(EXPECTS)
+CONNECTED_STAGES: Final = frozenset({"client:Connected", "server:Connected",
+                                     "client:ClientConnectedPHA", "server:PostAuthWaitCert",
+                                     "server:PostAuthWaitFinished"})
 
 # The alerts RFC 8446 (and RFC 5280/7301/7507 via it) names for a bad message of a type the
 # state does expect. internal_error is never the peer's fault.
@@ -290,7 +299,8 @@ _CLIENT_ENCRYPTED_STEPS: Final = ("client:WaitEE", "client:WaitCertCR", "client:
 
 
 def client_stage(name: str) -> Stage:
-    run = start(retry=name == "client:WaitSH(retry)")
+    run = start(retry=name == "client:WaitSH(retry)",
+                post_handshake_auth=name == "client:ClientConnectedPHA")
     client, server = run.client, run.server
     client.start_handshake()
     server.receive_data(client.data_to_send())
@@ -323,6 +333,14 @@ def client_stage(name: str) -> Stage:
         for raw in messages[:steps]:
             client.receive_data(peer.handshake(raw))
         return _ready(Stage(name, client, peer, ours, decode(messages[steps])))
+    if name == "client:ClientConnectedPHA":
+        client.receive_data(b"".join(sealed))
+        client.data_to_send()
+        request = CertificateRequest(certificate_request_context=b"\x07" * 16, extensions=(
+            SignatureAlgorithms(values=(SignatureScheme.ED25519,)),
+            CertificateAuthorities(authorities=(pki()[0].trust.certificates[0].subject_der,))))
+        return _ready(Stage(name, client, run.sealer("SERVER_TRAFFIC_SECRET_0"),
+                            run.opener("CLIENT_TRAFFIC_SECRET_0"), request))
     assert name == "client:Connected"
     client.receive_data(b"".join(sealed))
     client.data_to_send()  # our CCS and Finished
@@ -352,6 +370,8 @@ def _early_data_stage(name: str) -> Stage:
 
 
 def server_stage(name: str) -> Stage:
+    if name.startswith("server:PostAuth"):
+        return post_auth_stage(name)
     if name == "server:WaitEndOfEarlyData":
         return _early_data_stage(name)
     run = start(retry=name == "server:Start(retry)")
@@ -380,6 +400,30 @@ def server_stage(name: str) -> Stage:
     client.data_to_send()
     return _ready(Stage(name, server, run.sealer("CLIENT_TRAFFIC_SECRET_0"), ours,
                         KeyUpdate(request_update=0)))
+
+
+def post_auth_stage(name: str) -> Stage:
+    """A connected server that sent a post-handshake CertificateRequest (§4.6.2)."""
+    run = start(server_options={"client_trust": pki()[0].trust}, post_handshake_auth=True)
+    client, server = run.client, run.server
+    client.start_handshake()
+    server.receive_data(client.data_to_send())
+    client.receive_data(server.data_to_send())
+    server.receive_data(client.data_to_send())
+    ours = run.opener("SERVER_TRAFFIC_SECRET_0")
+    ours.records(server.data_to_send())  # anything after the handshake
+    server.request_client_certificate()
+    request = server.data_to_send()
+    ours.records(request)  # our CertificateRequest: the next record we seal comes after it
+    client.receive_data(request)
+    answer = b"".join(c for _, c in run.opener("CLIENT_TRAFFIC_SECRET_0").records(
+        client.data_to_send()))
+    certificate, finished = split_messages(answer)  # no certificate: empty, then Finished
+    peer = run.sealer("CLIENT_TRAFFIC_SECRET_0")
+    if name == "server:PostAuthWaitCert":
+        return _ready(Stage(name, server, peer, ours, decode(certificate)))
+    server.receive_data(peer.handshake(certificate))
+    return _ready(Stage(name, server, peer, ours, decode(finished)))
 
 
 def _ready(stage: Stage) -> Stage:
@@ -494,8 +538,7 @@ def test_damaged_real_message(name: str, data: st.DataObject) -> None:
 
 # §5 / App. D.4: a dummy ChangeCipherSpec is dropped after the first ClientHello and until
 # the peer's Finished; anywhere else it is unexpected_message.
-_CCS_ALLOWED: Final = frozenset(STAGE_NAMES) - {"client:Connected", "server:Connected",
-                                                "server:Start"}
+_CCS_ALLOWED: Final = frozenset(STAGE_NAMES) - CONNECTED_STAGES - {"server:Start"}
 PLAINTEXT_STAGES: Final = ("client:WaitSH", "client:WaitSH(retry)", "server:Start",
                             "server:Start(retry)")
 
@@ -524,7 +567,7 @@ def test_application_data_in_every_state(name: str) -> None:
     if name == "server:WaitEndOfEarlyData":
         assert stage.conn.receive_data(record) == [EarlyDataReceived(data=b"early bird")]
         return
-    if name.endswith("Connected"):
+    if name in CONNECTED_STAGES:
         events = stage.conn.receive_data(record)
         assert [getattr(e, "data", None) for e in events] == [b"early bird"]
         return
@@ -573,7 +616,7 @@ _CCS: Final = b"\x14\x03\x03\x00\x01\x01"
 _SPLIT_STAGES: Final = ("client:WaitSH", "client:WaitEE", "server:WaitFinished")
 
 
-@pytest.mark.parametrize("name", ("client:Connected", "server:Connected"))
+@pytest.mark.parametrize("name", sorted(CONNECTED_STAGES))
 def test_application_data_inside_a_fragmented_handshake_message(name: str) -> None:
     stage = build(name)
     raw = encode_handshake(stage.real_next)

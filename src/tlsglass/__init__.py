@@ -51,6 +51,7 @@ from tlsglass.events import (
     HandshakeComplete,
     KeyUpdated,
     NewSessionTicketReceived,
+    PostHandshakeAuthComplete,
 )
 from tlsglass.session import (
     ClientTicket,
@@ -103,6 +104,7 @@ __all__ = [
     "LocalProtocolError",
     "NamedGroup",
     "NewSessionTicketReceived",
+    "PostHandshakeAuthComplete",
     "ProtocolError",
     "ProtocolVersion",
     "RemoteProtocolError",

@@ -327,6 +327,8 @@ class ClientConfig(_TLSConfig):
     certificate: CertifiedKey | None = None
     # Chooses per CertificateRequest instead of `certificate` (e.g. ClientCertificates).
     certificate_selector: ClientCertificateSelector | None = None
+    # Offer post_handshake_auth (§4.2.6): the server may ask for a certificate later.
+    post_handshake_auth: bool = False
     grease: bool = False
     middlebox_compatibility: bool = True
     hello_hook: Callable[[ClientHello], ClientHello] | None = None

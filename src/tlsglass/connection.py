@@ -44,6 +44,7 @@ from tlsglass.handshake.client import start_client
 from tlsglass.handshake.client13 import WaitSH
 from tlsglass.handshake.connected12 import Connected12
 from tlsglass.handshake.connected13 import Connected
+from tlsglass.handshake.post_auth13 import start_post_handshake_auth
 from tlsglass.handshake.server13 import Start
 from tlsglass.keyschedule import KeyBlock12
 from tlsglass.observe import (
@@ -189,6 +190,27 @@ class Connection:
             raise LocalProtocolError("KeyUpdate is possible only on an open, connected session")
         self._run(lambda: self._set_state(state.send_key_update(self, request_peer)),
                   remote=False)
+
+    def request_client_certificate(self) -> None:
+        """Server, TLS 1.3: ask the client for its certificate now (§4.6.2).
+
+        Needs a client that offered post_handshake_auth and a config with
+        client_trust; one request at a time. The verified answer (or the client's
+        refusal) arrives as a PostHandshakeAuthComplete event.
+        """
+        state, config = self._state, self.config
+        if not isinstance(config, ServerConfig) or type(state) is not Connected \
+                or self._local_closed:
+            raise LocalProtocolError("only a connected TLS 1.3 server with no request "
+                                     "outstanding can ask for a client certificate")
+        if not self._facts.post_handshake_auth:
+            raise LocalProtocolError("the client did not offer post_handshake_auth (§4.2.6)")
+        if config.client_trust is None:
+            raise LocalProtocolError("set client_trust in the ServerConfig to verify "
+                                     "client certificates")
+        facts = self._facts
+        self._run(lambda: self._set_state(start_post_handshake_auth(
+            state, config, facts, self, config.entropy(16))), remote=False)
 
     def close(self) -> None:
         """Queue close_notify; we send nothing more (§6.1)."""

@@ -22,6 +22,7 @@ __all__ = [
     "HandshakeComplete",
     "KeyUpdated",
     "NewSessionTicketReceived",
+    "PostHandshakeAuthComplete",
 ]
 
 
@@ -105,3 +106,15 @@ class EarlyDataReceived(Event):
     """
 
     data: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostHandshakeAuthComplete(Event):
+    """The server's post-handshake CertificateRequest was answered (RFC 8446 §4.6.2).
+
+    `peer_certificates` is the client's verified chain (leaf first), or empty when
+    the client declined; the application decides what a refusal means.
+    """
+
+    certificate_request_context: bytes
+    peer_certificates: tuple[Certificate, ...] = field(repr=False)

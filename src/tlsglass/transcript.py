@@ -92,6 +92,17 @@ class Transcript:
         self._pending = [message_hash(hash_name, client_hello1), hello_retry_request]
         self.choose_hash(hash_name)
 
+    def fork(self) -> Transcript:
+        """An independent copy: post-handshake authentication (§4.6.2) hashes the whole
+        handshake and then its own messages, once for each CertificateRequest."""
+        if self._hash is None:
+            raise InternalError("transcript forked before the hash was chosen")
+        twin = Transcript()
+        twin._hash_name = self._hash_name
+        twin._hash = self._hash.copy()
+        twin._previous = self._previous.copy() if self._previous is not None else None
+        return twin
+
     def digest(self) -> bytes:
         """Transcript-Hash of every message so far."""
         if self._hash is None:

@@ -206,3 +206,99 @@ def test_key_file_that_is_not_a_key(tmp_path: Path) -> None:
     assert "holds a certificate, not a private key" in result.stderr, result.stderr
     missing = tlsglass("ca", "list", "--dir", str(tmp_path / "nothing"))
     assert "holds no CA" in missing.stderr and "tlsglass ca init" in missing.stderr
+
+
+def test_gnutls_cli_client_certificate_to_serve(ca: Path, tmp_path: Path) -> None:
+    need("gnutls-cli")
+    args, port = _serve(ca, tmp_path, "--client-ca", str(ca / "root.pem"))
+    with run(args, tmp_path, "serve") as server:
+        wait_for_port(port, server.proc)
+        cli = ["gnutls-cli", "-p", str(port), "--x509cafile", str(ca / "root.pem"),
+               "--x509certfile", str(ca / "issued/alice.pem"), "--x509keyfile",
+               str(ca / "issued/alice.key"), "localhost"]
+        with run(cli, tmp_path, "gnutls-cli") as client:
+            client.wait_output("Handshake was completed")
+            client.send(b"gnutls with a certificate\n")
+            client.wait_output("Simple Client Mode:\n\ngnutls with a certificate")
+        assert "CN=alice" in server.wait_output("CN=alice")
+
+
+def test_connect_with_a_certificate_to_gnutls_serv(ca: Path, tmp_path: Path) -> None:
+    need("gnutls-serv")
+    port = free_port()
+    args = ["gnutls-serv", "--echo", "-p", str(port), "--x509certfile",
+            str(ca / "issued/localhost.pem"), "--x509keyfile", str(ca / "issued/localhost.key"),
+            "--x509cafile", str(ca / "root.pem"), "--require-client-cert", "--verify-client-cert"]
+    with run(args, tmp_path, "gnutls-serv") as server:
+        wait_for_port(port, server.proc)
+        result = subprocess.run(
+            [*TLSGLASS, "connect", f"localhost:{port}", "--cafile", str(ca / "root.pem"),
+             "--cert", str(ca / "issued/alice.pem"), "--key", str(ca / "issued/alice.key")],
+            input=b"echo me\n", capture_output=True, timeout=30, check=False)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == b"echo me\n"
+
+
+def test_curl_answers_post_handshake_auth_from_serve(ca: Path, tmp_path: Path) -> None:
+    need("curl")
+    args, port = _serve(ca, tmp_path, "--http", "--client-ca", str(ca / "root.pem"),
+                        "--client-auth", "post-handshake")
+    with run(args, tmp_path, "serve") as server:
+        wait_for_port(port, server.proc)
+        base = ["curl", "-sS", "--cacert", str(ca / "root.pem"), f"https://localhost:{port}/"]
+        page = subprocess.run([*base, "--cert", str(ca / "issued/alice.pem"), "--key",
+                               str(ca / "issued/alice.key")],
+                              capture_output=True, text=True, timeout=30, check=False)
+        assert page.returncode == 0, page.stderr
+        assert "client certificate:     CN=alice" in page.stdout
+        declined = subprocess.run(base, capture_output=True, text=True, timeout=30, check=False)
+        assert declined.returncode == 0 and "client certificate:" not in declined.stdout
+        log = server.wait_output("none (the client declined)")
+    assert "post-handshake client certificate: CN=alice" in log
+
+
+def test_connect_picks_the_certificate_the_server_asks_for(ca: Path, tmp_path: Path) -> None:
+    need("openssl")
+    other = tmp_path / "other"
+    ok("ca", "init", "--dir", str(other), "--name", "another CA")
+    ok("ca", "issue", "client", "mallory", "--dir", str(other))
+    port = free_port()
+    args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+            str(ca / "issued/localhost.pem"), "-key", str(ca / "issued/localhost.key"),
+            "-cert_chain", str(ca / "issued/localhost.pem"), "-Verify", "2", "-CAfile",
+            str(ca / "root.pem"), "-verify_return_error", "-rev", "-naccept", "1"]
+    with run(args, tmp_path, "s_server") as server:
+        server.wait_output("ACCEPT")
+        result = subprocess.run(
+            [*TLSGLASS, "connect", f"localhost:{port}", "--cafile", str(ca / "root.pem"),
+             "--cert", str(other / "issued/mallory.pem"), "--key",
+             str(other / "issued/mallory.key"), "--cert", str(ca / "issued/alice.pem"),
+             "--key", str(ca / "issued/alice.key")],
+            input=b"which one\n", capture_output=True, timeout=30, check=False)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == b"eno hcihw\n"
+    assert "CN = alice" in server.output()
+
+
+def test_connect_answers_s_server_post_handshake_request(ca: Path, tmp_path: Path) -> None:
+    need("openssl")
+    need("stdbuf")
+    port = free_port()
+    args = ["stdbuf", "-oL", "openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+            str(ca / "issued/localhost.pem"), "-key", str(ca / "issued/localhost.key"),
+            "-cert_chain", str(ca / "issued/localhost.pem"), "-CAfile", str(ca / "root.pem"),
+            "-verify_return_error", "-naccept", "1"]
+    connect = [*TLSGLASS, "connect", f"localhost:{port}", "--cafile", str(ca / "root.pem"),
+               "--cert", str(ca / "issued/alice.pem"), "--key", str(ca / "issued/alice.key"),
+               "--post-handshake-auth"]
+    with run(args, tmp_path, "s_server") as server:
+        server.wait_output("ACCEPT")
+        with run(connect, tmp_path, "connect") as client:
+            client.send(b"ready\n")
+            server.wait_output("ready")
+            server.send(b"c\n")
+            server.wait_output("SSL_do_handshake -> 1")
+            server.send(b"after\n")
+            client.wait_output("after")
+            out = server.wait_output("depth=0 CN = alice")
+    assert "verify error" not in out

@@ -98,3 +98,17 @@ def test_garbage_is_not_a_csr(ca: LocalCA) -> None:
                     b"REQUEST-----\n")
     with pytest.raises(CAError, match="not a PEM or DER"):
         ca.sign_csr(b"\x30\x03\x02\x01\x00")
+
+
+def test_server_subject_is_the_first_name_not_what_the_request_says(ca: LocalCA,
+                                                                    tmp_path: Path) -> None:
+    csr, _ = openssl_req(tmp_path, "/CN=Definitely Your Bank",
+                         "-addext", "subjectAltName=DNS:shop.test")
+    leaf = load_certificate_file(ca.sign_csr(csr, out=tmp_path).certificate_path)[0]
+    assert leaf.subject == "CN=shop.test" and leaf.dns_names == ("shop.test",)
+
+
+def test_client_request_needs_a_common_name(ca: LocalCA, tmp_path: Path) -> None:
+    csr, _ = openssl_req(tmp_path, "/O=Nobody In Particular")
+    with pytest.raises(CAError, match="no common name"):
+        ca.sign_csr(csr, profile="client")

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from peers import need
-from tlsglass.ca import CAError, LocalCA, read_records, read_root
+from tlsglass.ca import CAError, LocalCA, ThrowawayCA, read_records, read_root
 from tlsglass.errors import UnsupportedCertificate
 from tlsglass.x509 import load_certificate_file, verify_client_chain, verify_server_chain
 
@@ -183,3 +183,12 @@ def test_revoke_errors(ca: LocalCA) -> None:
         ca.revoke(issued.record.serial)
     with pytest.raises(CAError, match="unknown revocation reason"):
         ca.revoke("carol", "because")
+
+
+def test_throwaway_ca_uses_the_same_server_profile() -> None:
+    ca = ThrowawayCA.create()
+    certified = ca.issue_server()
+    for name in ("localhost", "127.0.0.1", "::1"):
+        verify_server_chain(certified.chain, ca.trust, name, NOW)
+    usage = certified.leaf.pyca.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature and not usage.key_cert_sign

@@ -26,8 +26,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from tlsglass.ca.errors import CAError
 from tlsglass.x509 import normalize_server_name
 
-__all__ = ["KEY_TYPES", "CAKey", "Profile", "SubjectNames", "build_ca_certificate",
-           "build_crl", "build_leaf", "generate_key", "parse_names", "serial_number"]
+__all__ = ["KEY_TYPES", "CAKey", "Profile", "PublicKey", "Revoked", "SubjectNames", "Validity",
+           "build_ca_certificate", "build_crl", "build_leaf", "check_public_key",
+           "generate_key", "parse_names", "serial_number"]
 
 CAKey = (ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
          | ed448.Ed448PrivateKey)

@@ -29,24 +29,31 @@ class SigningRequest:
 
 
 def read_csr(data: bytes, *, need_names: bool) -> SigningRequest:
-    """Parse (PEM or DER) and check a CSR; `need_names` for server certificates."""
+    """Parse (PEM or DER) and check a CSR; `need_names` for server certificates.
+
+    A server certificate's subject is CN=<its first name>, whatever the request's
+    subject says (browsers read only the SANs, RFC 6125 §6.4.4, and a CN that
+    disagrees with them misleads people); a client certificate keeps the CN.
+    """
     csr = _load(data)
     if not csr.is_signature_valid:
         raise CAError("the CSR's signature does not verify: it was altered, or not signed "
                       "with the key it carries")
     _refuse_ca_request(csr)
     public_key = check_public_key(csr.public_key())
-    common_names = [a.value for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    common_names = [str(a.value)
+                    for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
     requested = _requested_names(csr)
-    if not requested and need_names and common_names:
-        requested = [str(common_names[0])]  # an old-style request with the name in CN only
-    if need_names and not requested:
+    if not need_names:
+        if not common_names:
+            raise CAError("the CSR has no common name to identify the client")
+        return SigningRequest(public_key, common_names[0], None)
+    if not requested and common_names:
+        requested = common_names[:1]  # an old-style request with the name in CN only
+    if not requested:
         raise CAError("the CSR names no host: give it a subjectAltName or a common name")
-    names = parse_names(requested) if requested else None
-    common_name = str(common_names[0]) if common_names else (names.first if names else "")
-    if not common_name:
-        raise CAError("the CSR has neither a common name nor a subjectAltName")
-    return SigningRequest(public_key, common_name, names)
+    names = parse_names(requested)
+    return SigningRequest(public_key, names.first, names)
 
 
 def _load(data: bytes) -> x509.CertificateSigningRequest:

@@ -40,8 +40,11 @@ from tlsglass.x509 import Certificate, TrustStore
 __all__ = ["REASONS", "IssuedFiles", "LocalCA", "read_records", "read_root"]
 
 Clock = Callable[[], datetime.datetime]
+# RFC 5280 §5.3.1: "unspecified" is better left out (no reason given); removeFromCRL
+# is for delta CRLs only.
 REASONS: Final = {flag.value: flag for flag in x509.ReasonFlags
-                  if flag not in (x509.ReasonFlags.remove_from_crl,)}
+                  if flag not in (x509.ReasonFlags.remove_from_crl,
+                                  x509.ReasonFlags.unspecified)}
 
 
 def _utc_now() -> datetime.datetime:

@@ -9,7 +9,7 @@ import socket
 import sys
 
 import tlsglass
-from tlsglass import CertifiedKey, ClientConfig, TrustStore
+from tlsglass import CertifiedKey, ClientCertificates, ClientConfig, TrustStore
 from tlsglass.cli._common import (
     add_common_options,
     add_psk_options,
@@ -29,8 +29,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--cafile", help="trust these roots instead of the system's")
     p.add_argument("--capath", help="trust the roots in this directory")
     p.add_argument("--servername", help="SNI and the name to verify (default: HOST)")
-    p.add_argument("--cert", help="client certificate chain (PEM)")
-    p.add_argument("--key", help="client private key (PEM)")
+    p.add_argument("--cert", action="append",
+                   help="client certificate chain (PEM); repeat to let the server's CA list "
+                        "choose")
+    p.add_argument("--key", action="append", help="client private key (PEM) for each --cert")
+    p.add_argument("--post-handshake-auth", action="store_true",
+                   help="let the server ask for the client certificate after the handshake")
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--no-relay", action="store_true", help="show the session and exit")
     p.add_argument("--insecure", action="store_true",
@@ -47,7 +51,16 @@ def _client_config(args: argparse.Namespace, host: str) -> ClientConfig:
         options["trust"] = TrustStore.from_directory(args.capath)
     options["insecure_skip_verification"] = args.insecure
     if args.cert:
-        options["certificate"] = CertifiedKey.from_files(args.cert, args.key or args.cert)
+        keys = args.key or args.cert
+        if len(keys) != len(args.cert):
+            raise SystemExit("tlsglass: give one --key for each --cert")
+        certified = tuple(CertifiedKey.from_files(c, k)
+                          for c, k in zip(args.cert, keys, strict=True))
+        if len(certified) == 1:
+            options["certificate"] = certified[0]
+        else:  # RFC 8446 §4.2.4: the first one a CA the server names issued
+            options["certificate_selector"] = ClientCertificates(certified)
+    options["post_handshake_auth"] = args.post_handshake_auth
     options["external_psk"] = psk_from_args(args)
     apply_common_options(options, args)
     return ClientConfig(**options)  # type: ignore[arg-type]

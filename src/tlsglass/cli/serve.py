@@ -8,7 +8,15 @@ import socket
 import sys
 import threading
 
-from tlsglass import CertifiedKey, CipherSuite, NamedGroup, ServerConfig, TLSError, TrustStore
+from tlsglass import (
+    CertifiedKey,
+    CipherSuite,
+    LocalProtocolError,
+    NamedGroup,
+    ServerConfig,
+    TLSError,
+    TrustStore,
+)
 from tlsglass.ca import ThrowawayCA
 from tlsglass.cli._common import (
     add_common_options,
@@ -35,8 +43,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--cert", action="append", help="certificate chain (repeat; chosen by SNI)")
     p.add_argument("--key", action="append", help="private key for each --cert")
     p.add_argument("--client-ca", help="ask clients for a certificate from these roots (mTLS)")
-    p.add_argument("--client-auth", choices=("optional", "required"), default="required",
-                   help="with --client-ca: whether a client certificate is required")
+    p.add_argument("--client-auth", choices=("optional", "required", "post-handshake"),
+                   default="required",
+                   help="with --client-ca: whether a client certificate is required, or asked "
+                        "for after the handshake (TLS 1.3 post-handshake authentication)")
     p.add_argument("--http", nargs="?", const=True, default=None, metavar="DIR",
                    help="HTTPS: serve the files in DIR (HTTP/1.1 and HTTP/2); with no DIR, "
                         "answer any request with a page describing the connection")
@@ -68,7 +78,8 @@ def _server_config(args: argparse.Namespace) -> ServerConfig:
               + ca.root_pem.decode(), file=sys.stderr)
     if args.client_ca:
         options["client_trust"] = TrustStore.from_file(args.client_ca)
-        options["client_auth"] = args.client_auth
+        if args.client_auth != "post-handshake":
+            options["client_auth"] = args.client_auth
     apply_common_options(options, args)
     return ServerConfig(**options)  # type: ignore[arg-type]
 
@@ -100,6 +111,8 @@ def _http_answer(tls: TLSSocket, hello: ClientHello | None) -> None:
             return
         request += chunk
     lines = describe_session(tls, False)[:6] + _offer_summary(hello)
+    if tls.conn.peer_certificates:  # mutual TLS, in the handshake or after it
+        lines.append(f"client certificate:     {tls.conn.peer_certificates[0].subject}")
     body = ("<!doctype html><title>tlsglass</title><h1>Your TLS connection</h1><pre>\n"
             + "\n".join(lines) + "\n</pre>\n").encode()
     tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
@@ -121,17 +134,31 @@ def _serve_one(sock: socket.socket, peer: str, config: ServerConfig, args: argpa
     sock.settimeout(30)
     try:
         _session(sock, peer, dataclasses.replace(config, trace=sink), args.http, hellos,
-                 (recorder, narrated) if args.trace else None, args.trace_bytes)
+                 (recorder, narrated) if args.trace else None, args.trace_bytes,
+                 post_handshake=bool(args.client_ca) and args.client_auth == "post-handshake")
     except (TLSError, OSError) as exc:
         print(f"{peer}: {explain(exc)}", file=sys.stderr)
     if args.trace and not narrated.is_set() and recorder.records:
         narrate(peer, recorder, args.trace_bytes)  # a failed handshake, up to the failure
 
 
+def _ask_for_certificate(tls: TLSSocket, peer: str) -> None:
+    """TLS 1.3 post-handshake authentication (RFC 8446 §4.6.2), when the client offers it."""
+    try:
+        chain = tls.request_client_certificate()
+    except LocalProtocolError as exc:
+        print(f"{peer}: no client certificate requested: {exc}", file=sys.stderr)
+        return
+    print(f"{peer}: post-handshake client certificate: "
+          f"{chain[0].subject if chain else 'none (the client declined)'}", file=sys.stderr)
+
+
 def _session(sock: socket.socket, peer: str, config: ServerConfig, http: bool,
              hellos: list[ClientHello], tracing: tuple[Recorder, threading.Event] | None,
-             with_bytes: bool) -> None:
+             with_bytes: bool, *, post_handshake: bool = False) -> None:
     with wrap_server(sock, config) as tls:
+        if post_handshake:
+            _ask_for_certificate(tls, peer)
         who = tls.conn.peer_certificates[0].subject if tls.conn.peer_certificates else ""
         print(f"{peer}: {tls.version()} {tls.cipher()} {tls.group()} {who}".rstrip(),
               file=sys.stderr)

@@ -42,6 +42,8 @@ class Negotiated:
     peer_certificates: tuple[Certificate, ...] = field(default=(), repr=False)
     client_random: bytes = field(default=b"", repr=False)
     resumed: bool = False
+    # The client offered post_handshake_auth (§4.2.6): the server may ask later.
+    post_handshake_auth: bool = False
 
 
 class Authenticated:
@@ -166,6 +168,11 @@ class State:
         """Only states with `receives_early_data` take 0-RTT application data."""
         raise UnexpectedMessage(f"early data in {self.name}")
 
+    def transcript_for(self, msg_type: int, out: Output) -> Transcript | None:
+        """The transcript an incoming message extends: the handshake's while it runs; after
+        it, none, except a post-handshake authentication's own fork (§4.6.2)."""
+        return out.transcript if self.in_transcript else None
+
     def change_cipher_spec(self, out: Output) -> State:
         """TLS 1.2: the peer's ChangeCipherSpec; only the states before a Finished take it."""
         raise UnexpectedMessage(f"ChangeCipherSpec in {self.name}")
@@ -198,6 +205,7 @@ def dispatch(state: State, msg_type: int, raw: bytes, out: Output) -> State:
         check_extensions(msg.extensions, context, _tls13_rules(state, msg))
     if out.tracing:
         out.trace(MessageTrace(role=out.role, direction="in", message=msg, raw=raw))
-    if state.in_transcript:
-        out.transcript.add(raw)
+    transcript = state.transcript_for(msg_type, out)
+    if transcript is not None:
+        transcript.add(raw)
     return state.handle(msg, out)

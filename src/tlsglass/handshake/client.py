@@ -33,6 +33,7 @@ from tlsglass.wire.extensions import (
     Extension,
     KeyShareClientHello,
     KeyShareEntry,
+    PostHandshakeAuth,
     PskKeyExchangeModes,
     RawExtension,
     RecordSizeLimit,
@@ -139,6 +140,8 @@ def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list
     if config.maximum_version >= ProtocolVersion.TLS1_3:
         exts.append(SupportedVersionsClientHello(values=tuple(versions)))
         exts.append(PskKeyExchangeModes(ke_modes=tuple(config.psk_key_exchange_modes)))
+        if config.post_handshake_auth:  # §4.2.6: TLS 1.3 only
+            exts.append(PostHandshakeAuth())
         exts.append(KeyShareClientHello(client_shares=shares))
     if grease:
         # A second GREASE extension, with a code point different from the first.

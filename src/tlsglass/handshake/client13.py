@@ -55,8 +55,8 @@ from tlsglass.handshake.base import (
 )
 from tlsglass.handshake.client import ClientHelloSent
 from tlsglass.handshake.client12 import server_hello12
-from tlsglass.handshake.client_auth13 import send_client_certificate
-from tlsglass.handshake.connected13 import ClientConnected, certificate_verify_content
+from tlsglass.handshake.client_auth13 import client_connected, send_client_certificate
+from tlsglass.handshake.connected13 import certificate_verify_content
 from tlsglass.handshake.early13 import early_data_answer
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.negotiate import names
@@ -466,8 +466,9 @@ class WaitFinished(State):
             store=config.ticket_store, key=config.server_name or "", suite=self.keys.suite,
             alpn_protocol=self.alpn, server_name=self.sent.server_name,
             peer_certificates=self.chain, clock=config.clock)
-        return ClientConnected(role="client", suite=self.keys.suite,
-                               client_random=self.sent.hello.random, client_secret=client_app,
-                               server_secret=server_app, exporter_secret=exporter,
-                               resumption_secret=resumption, tickets=tickets)
+        return client_connected(config, self.sent.server_name, out, role="client",
+                                suite=self.keys.suite, client_random=self.sent.hello.random,
+                                client_secret=client_app, server_secret=server_app,
+                                exporter_secret=exporter, resumption_secret=resumption,
+                                tickets=tickets)
 

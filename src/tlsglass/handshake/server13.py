@@ -68,6 +68,7 @@ from tlsglass.wire.extensions import (
     KeyShareEntry,
     KeyShareHelloRetryRequest,
     KeyShareServerHello,
+    PostHandshakeAuth,
     PreSharedKeyServerHello,
     PskKeyExchangeModes,
     RecordSizeLimit,
@@ -237,7 +238,7 @@ def _send_certificate(config: ServerConfig, chosen: Plan, out: Output) -> None:
     certified, scheme = chosen.certified, chosen.signature_scheme
     assert certified is not None and scheme is not None
     if config.client_auth != "none":
-        out.send(_certificate_request(config))
+        out.send(certificate_request(config))
     out.send(Certificate(certificate_list=tuple(CertificateEntry(cert_data=c.der)
                                                 for c in certified.chain)))
     content = certificate_verify_content("server", out.transcript.digest())
@@ -268,7 +269,7 @@ def _handshake_keys(offer: Offer, suite: SuiteInfo, shared: bytes | None, out: O
     return keys
 
 
-def _certificate_request(config: ServerConfig) -> CertificateRequest:
+def certificate_request(config: ServerConfig, context: bytes = b"") -> CertificateRequest:
     """§4.3.2: the schemes we accept and, when the list is short, the CAs we trust."""
     exts: list[Extension] = [SignatureAlgorithms(values=tuple(config.signature_schemes))]
     trust = config.client_trust
@@ -277,7 +278,7 @@ def _certificate_request(config: ServerConfig) -> CertificateRequest:
         # §4.2.4: a hint; a huge list (a whole system store) helps nobody.
         if names and sum(len(n) + 2 for n in names) < 8192:
             exts.append(CertificateAuthorities(authorities=names))
-    return CertificateRequest(certificate_request_context=b"", extensions=tuple(exts))
+    return CertificateRequest(certificate_request_context=context, extensions=tuple(exts))
 
 
 def _encrypted_extensions(config: ServerConfig, offer: Offer, chosen: Plan,
@@ -305,7 +306,9 @@ def _after_server_finished(config: ServerConfig, offer: Offer, chosen: Plan,
                             group=chosen.share.group if chosen.share else None,
                             signature_scheme=chosen.signature_scheme,
                             alpn_protocol=chosen.alpn, server_name=offer.server_name,
-                            client_random=random, resumed=psk is not None)
+                            client_random=random, resumed=psk is not None,
+                            post_handshake_auth=find(offer.hello.extensions,
+                                                     PostHandshakeAuth) is not None)
     out.update(negotiated)
     modes = find(offer.hello.extensions, PskKeyExchangeModes)
     carry = {"config": config, "keys": keys, "negotiated": negotiated, "client_app": app.client,

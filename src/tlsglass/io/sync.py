@@ -29,6 +29,7 @@ from tlsglass import (
     EarlyDataReceived,
     Event,
     HandshakeComplete,
+    PostHandshakeAuthComplete,
     ServerConfig,
     TLSError,
 )
@@ -83,6 +84,7 @@ class TLSSocket:
         # which reach recv() like any others but may have been replayed (RFC 8446 §8).
         self.early_data_accepted = False
         self.early_data_received = 0
+        self._post_auth: PostHandshakeAuthComplete | None = None
 
     # -- plumbing ----------------------------------------------------------
 
@@ -110,6 +112,8 @@ class TLSSocket:
                 self.early_data_received += len(event.data)
             elif isinstance(event, EarlyDataAccepted):
                 self.early_data_accepted = True
+            elif isinstance(event, PostHandshakeAuthComplete):
+                self._post_auth = event
             elif isinstance(event, ConnectionClosed):
                 self._closed_by_peer = True
             elif isinstance(event, ConnectionTruncated):
@@ -204,6 +208,23 @@ class TLSSocket:
     def peer_certificates(self) -> tuple[tlsglass.Certificate, ...]:
         """The whole chain the peer sent, leaf first."""
         return self.conn.peer_certificates
+
+    def request_client_certificate(self) -> tuple[tlsglass.Certificate, ...]:
+        """Server, TLS 1.3: ask for the client's certificate now (§4.6.2) and wait for it.
+
+        Returns the verified chain, or () if the client declined; application data
+        that arrives meanwhile is kept for recv(). A chain that fails verification
+        raises, with the alert already sent.
+        """
+        with self._guard():
+            self._post_auth = None
+            self.conn.request_client_certificate()
+            self._flush()
+            while self._post_auth is None:
+                if self._closed_by_peer:
+                    raise TruncatedError("the peer closed before answering the request")
+                self._pump_once()
+            return self._post_auth.peer_certificates
 
     def key_update(self, request_peer: bool = True) -> None:
         with self._guard():
