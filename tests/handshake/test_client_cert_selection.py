@@ -118,3 +118,57 @@ def test_openssl_s_server_with_a_ca_list(ours: Pki, stranger: Pki, tmp_path: Pat
     (info,) = selector.seen
     assert info.certificate_authorities == (ours.trust.certificates[0].subject_der,)
     assert "right.test" in server.output()
+
+
+# -- TLS 1.2 (RFC 5246 §7.4.4): the same selector answers its CertificateRequest ---------------
+
+
+def test_tls12_selector_picks_from_the_named_authorities(ours: Pki, stranger: Pki) -> None:
+    wrong = stranger.issue(names=("wrong.test",), server=False)
+    right = ours.issue(names=("right.test",), server=False)
+    selector = Recorder(ClientCertificates((wrong.certified, right.certified)))
+    client = client_config(ours, certificate_selector=selector,
+                           maximum_version=tlsglass.ProtocolVersion.TLS1_2)
+    pair = Pair(client, _server(ours)).handshake()
+    assert pair.client.version == tlsglass.ProtocolVersion.TLS1_2
+    assert pair.server.peer_certificates == right.certified.chain
+    (info,) = selector.seen
+    assert info.certificate_authorities == (ours.trust.certificates[0].subject_der,)
+    assert SignatureScheme.ECDSA_SECP256R1_SHA256 in info.signature_schemes
+    assert info.server_name == "localhost" and not info.post_handshake
+
+
+def test_tls12_selector_declining_sends_an_empty_certificate(ours: Pki, stranger: Pki) -> None:
+    wrong = stranger.issue(names=("wrong.test",), server=False)
+    client = client_config(ours, certificate_selector=ClientCertificates((wrong.certified,)),
+                           maximum_version=tlsglass.ProtocolVersion.TLS1_2)
+    pair = Pair(client, _server(ours))
+    with pytest.raises(RemoteProtocolError) as info:
+        pair.handshake()
+    # RFC 5246 §7.4.6: an empty Certificate; a server that requires one says handshake_failure.
+    assert info.value.alert == AD.HANDSHAKE_FAILURE
+
+
+@pytest.mark.interop
+def test_tls12_openssl_s_server_with_a_ca_list(ours: Pki, stranger: Pki, tmp_path: Path) -> None:
+    need("openssl")
+    (tmp_path / "ca.pem").write_bytes(ours.pem)
+    cert, key = ours.write(tmp_path, ours.issue())
+    wrong = stranger.issue(names=("wrong.test",), server=False)
+    right = ours.issue(names=("right.test",), server=False)
+    selector = Recorder(ClientCertificates((wrong.certified, right.certified)))
+    port = free_port()
+    args = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(cert),
+            "-key", str(key), "-Verify", "1", "-CAfile", str(tmp_path / "ca.pem"),
+            "-verify_return_error", "-rev", "-naccept", "1", "-tls1_2"]
+    with run(args, tmp_path, "s_server") as server:
+        server.wait_output("ACCEPT")
+        config = tlsglass.ClientConfig(server_name="localhost", trust=ours.trust,
+                                       certificate_selector=selector)
+        with connect("127.0.0.1", port, config) as tls:
+            assert tls.version() == "TLS1_2"
+            tls.sendall(b"chosen\n")
+            assert tls.recv() == b"nesohc\n"
+    (info,) = selector.seen
+    assert info.certificate_authorities == (ours.trust.certificates[0].subject_der,)
+    assert "right.test" in server.output()

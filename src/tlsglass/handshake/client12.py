@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from tlsglass.config import TLS12_EXTRA_SIGNATURE_SCHEMES, CertifiedKey, ClientConfig
+from tlsglass.config import (
+    TLS12_EXTRA_SIGNATURE_SCHEMES,
+    CertificateRequestInfo,
+    CertifiedKey,
+    ClientConfig,
+)
 from tlsglass.crypto import sign
 from tlsglass.crypto.suites import SuiteInfo, suite_info
 from tlsglass.enums import (
@@ -71,7 +76,7 @@ from tlsglass.handshake.kx12 import (
     scheme_fits_kind,
     server_group,
 )
-from tlsglass.handshake.negotiate import names
+from tlsglass.handshake.negotiate import choose_client_certificate, names
 from tlsglass.handshake.resume12 import resume_client12, store_client_session12
 from tlsglass.wire.extension_block import check_extensions, find, find_raw
 from tlsglass.wire.extensions import (
@@ -197,7 +202,7 @@ def server_hello12(sent: ClientHelloSent, msg: ServerHello, retried: bool,
         raise IllegalParameter("TLS 1.2 ServerHello after a HelloRetryRequest")
     suite = _check_suite(sent, msg)
     ems = _check_extensions(sent, msg, out)
-    if sent.config.certificate is not None:
+    if sent.config.certificate is not None or sent.config.certificate_selector is not None:
         out.transcript.keep_messages()  # in case a CertificateRequest comes (§7.4.8)
     out.transcript.choose_hash(suite.hash_name)
     if out.tracing:  # the names are built only for a listening tracer
@@ -331,7 +336,8 @@ class WaitServerHelloDone(_State12):
             hello.suite.key_exchange, self.group,
             self.server_params.params if self.server_params is not None else None,
             self.chain[0].public_key, config.key_pair_factory, config.entropy)
-        ours = _our_certificate(config, self.request) if self.request is not None else None
+        ours = _our_certificate(config, self.request, hello.sent.server_name) \
+            if self.request is not None else None
         if self.request is not None:
             # RFC 5246 §7.4.6: our chain, or with nothing suitable an empty Certificate.
             out.send(Certificate12(certificate_list=tuple(c.der for c in ours[0].chain)
@@ -352,10 +358,12 @@ class WaitServerHelloDone(_State12):
             signature_scheme=self.server_params.algorithm if self.server_params else None)
 
 
-def _our_certificate(config: ClientConfig, request: CertificateRequest12
-                     ) -> tuple[CertifiedKey, int] | None:
+def _our_certificate(config: ClientConfig, request: CertificateRequest12,
+                     server_name: str | None) -> tuple[CertifiedKey, int] | None:
     """Our chain and a scheme its key makes that the server asked for (§7.4.4), if any."""
-    certified = config.certificate
+    certified = choose_client_certificate(config, CertificateRequestInfo(
+        server_name=server_name, certificate_authorities=request.certificate_authorities,
+        signature_schemes=request.supported_signature_algorithms))
     if certified is None:
         return None
     allowed = set(_accepted_schemes(config)) & set(request.supported_signature_algorithms)

@@ -23,7 +23,11 @@ from tlsglass.enums import HandshakeType, SignatureScheme
 from tlsglass.errors import MissingExtension
 from tlsglass.handshake.base import Output, State, decide
 from tlsglass.handshake.connected13 import ClientConnected, certificate_verify_content
-from tlsglass.handshake.negotiate import names, select_signature_scheme
+from tlsglass.handshake.negotiate import (
+    choose_client_certificate,
+    names,
+    select_signature_scheme,
+)
 from tlsglass.keyschedule import finished_verify_data
 from tlsglass.transcript import Transcript
 from tlsglass.wire.extension_block import find
@@ -58,12 +62,6 @@ def request_info(request: CertificateRequest, server_name: str | None,
         post_handshake=post_handshake)
 
 
-def _choose(config: ClientConfig, info: CertificateRequestInfo) -> CertifiedKey | None:
-    if config.certificate_selector is not None:
-        return config.certificate_selector(info)
-    return config.certificate
-
-
 def send_client_certificate(config: ClientConfig, request: CertificateRequest,
                             server_name: str | None, out: Output, *,
                             post_handshake: Transcript | None = None) -> CertifiedKey | None:
@@ -79,7 +77,7 @@ def send_client_certificate(config: ClientConfig, request: CertificateRequest,
             post_handshake.add(raw)
 
     info = request_info(request, server_name, post_handshake is not None)
-    certified = _choose(config, info)
+    certified = choose_client_certificate(config, info)
     scheme = None
     if certified is not None:
         scheme = select_signature_scheme(certified.signature_schemes, config.signature_schemes,

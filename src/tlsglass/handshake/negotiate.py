@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tlsglass.config import CertifiedKey, ServerConfig
+from tlsglass.config import CertificateRequestInfo, CertifiedKey, ClientConfig, ServerConfig
 from tlsglass.crypto.sign import PublicKey, schemes_for_key
 from tlsglass.enums import CipherSuite, NamedGroup, SignatureScheme, describe
 from tlsglass.errors import (
@@ -24,6 +24,7 @@ __all__ = [
     "Choice",
     "certificate_candidates",
     "check_client_key_shares",
+    "choose_client_certificate",
     "is_ip_literal",
     "names",
     "select_alpn",
@@ -179,3 +180,12 @@ def select_alpn(ours: Sequence[str], offered: Sequence[bytes]) -> str | None:
 
 def scheme_fits_key(scheme: int, key: PublicKey) -> bool:
     return scheme in schemes_for_key(key)
+
+
+def choose_client_certificate(config: ClientConfig, info: CertificateRequestInfo
+                              ) -> CertifiedKey | None:
+    """The chain to answer a CertificateRequest with, in TLS 1.3 and 1.2 alike: the
+    config's selector hook decides when there is one, else the configured certificate."""
+    if config.certificate_selector is not None:
+        return config.certificate_selector(info)
+    return config.certificate
