@@ -230,4 +230,7 @@ def test_curl_with_a_client_certificate(web: Web, pem: dict[str, Path], tmp_path
                     "--key", str(pem["client_key"]), url)
     assert with_cert.returncode == 0 and with_cert.stdout == b"h1 { color: green }\n"
     assert ours.returncode == 0 and ours.stdout == b"h1 { color: green }\n"
-    assert without.returncode != 0 and b"alert" in without.stderr
+    # TLS 1.3 clients finish before the server has judged them: our certificate_required
+    # alert and close race curl's request, so curl reports either the alert or the
+    # closed socket. Either way it fails, and no byte of the page reaches it.
+    assert without.returncode != 0 and without.stdout == b"", without.stderr
