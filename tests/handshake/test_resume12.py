@@ -102,13 +102,41 @@ def test_no_resumption_across_what_must_not_change(pki: Pki, leaf: Issued) -> No
     assert not _full_again(base, server, second_client=other_suite).client.resumed
     # Another server (other ticket keys) cannot open the ticket.
     assert not _full_again(base, server, second_server=server_config(leaf)).client.resumed
-    # No extended_master_secret on either side now (RFC 7627 §5.3).
-    legacy_client = replace(base, require_extended_master_secret=False,
-                            hello_hook=lambda h: replace(h, extensions=tuple(
-                                e for e in h.extensions if e.type_code != 23)))
-    legacy_server = server_config(leaf, require_extended_master_secret=False)
-    assert not _full_again(base, server, second_client=legacy_client,
-                           second_server=legacy_server).client.resumed
+
+
+def _without_ems(config: tlsglass.ClientConfig) -> tlsglass.ClientConfig:
+    return replace(config, require_extended_master_secret=False,
+                   hello_hook=lambda h: replace(h, extensions=tuple(
+                       e for e in h.extensions if e.type_code != 23)))
+
+
+def test_session_with_ems_offered_without_it_aborts(pki: Pki, leaf: Issued) -> None:
+    """RFC 7627 §5.3: the original session used extended_master_secret and the new
+    ClientHello does not carry it: the server MUST abort (OpenSSL: handshake_failure),
+    not fall back to a full handshake without it."""
+    for cache in (None, InMemorySessionCache()):  # by ticket, then by session ID
+        store = InMemoryTicketStore()
+        base = client_config(pki, maximum_version=V12, ticket_store=store)
+        server = server_config(leaf, require_extended_master_secret=False, session_cache=cache,
+                               tickets_per_connection=2 if cache is None else 0)
+        _connect(base, server)
+        pair = Pair(_without_ems(base), server)
+        pair.client.start_handshake()
+        with pytest.raises(tlsglass.RemoteProtocolError) as info:
+            pair.server.receive_data(pair.client.data_to_send())
+        assert info.value.alert == tlsglass.AlertDescription.HANDSHAKE_FAILURE
+
+
+def test_session_without_ems_offered_with_it_is_a_full_handshake(pki: Pki,
+                                                                 leaf: Issued) -> None:
+    """RFC 7627 §5.3: a session made without extended_master_secret is not resumed by a
+    ClientHello that carries it; the server runs a full handshake (with EMS) instead."""
+    store = InMemoryTicketStore()
+    base = client_config(pki, maximum_version=V12, ticket_store=store)
+    server = server_config(leaf, require_extended_master_secret=False)
+    _connect(_without_ems(base), server)
+    again = _connect(base, server)
+    assert not again.server.resumed and not again.client.resumed
 
 
 def test_expired_and_tampered_sessions_fall_back_to_a_full_handshake(pki: Pki,

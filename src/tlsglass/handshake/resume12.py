@@ -10,8 +10,10 @@ tickets (RFC 5077), through the stores and ticket protection of session.py.
 
 A session is resumed only with the same suite, the same extended_master_secret use
 (RFC 7627 §5.3) and the same server name (RFC 6066 §3); otherwise the server simply
-runs a full handshake. The server's state is sealed in the ticket (SessionState), or
-kept in its SessionCache under the session ID; the client keeps a ClientTicket.
+runs a full handshake, except that a session made with extended_master_secret offered
+in a ClientHello without it aborts the handshake (RFC 7627 §5.3). The server's state
+is sealed in the ticket (SessionState), or kept in its SessionCache under the session
+ID; the client keeps a ClientTicket.
 """
 
 from __future__ import annotations
@@ -75,6 +77,11 @@ def find_session12(config: ServerConfig, ticket: bytes | None, session_id: bytes
         state = SessionState.from_bytes(raw) if raw is not None else None
     if state is None or state.version != _V12 or state.external:
         return None
+    if state.extended_master_secret and not ems:
+        # RFC 7627 §5.3: a session made with EMS, offered without it, MUST abort (the
+        # other way round, below, is only not resumed).
+        raise HandshakeFailure("session used extended_master_secret; this ClientHello "
+                               "does not (RFC 7627 §5.3)")
     fresh = state.issued_at_ms <= now * 1000 < state.issued_at_ms + state.lifetime * 1000
     usable = (state.cipher_suite in offered and state.cipher_suite in config.tls12_cipher_suites
               and state.extended_master_secret == ems  # RFC 7627 §5.3
