@@ -279,3 +279,21 @@ def test_tlsglass_client_resumes_with_gnutls_serv(pki: Pki, pem: dict[str, Path]
                 assert tls.recv() == b"hello gnutls\n"
                 resumed.append(tls.conn.resumed)
     assert resumed == [False, True]
+
+
+def test_session_without_client_certificate_does_not_resume_where_one_is_required(
+        pki: Pki, leaf: Issued) -> None:
+    """Two servers sharing ticket keys (a fleet, or a config that changed): a session made
+    where no client certificate was asked for must not let the client skip a required one
+    (the TLS 1.3 path already refuses such a ticket)."""
+    alice = pki.issue(names=("alice",), server=False)
+    client = client_config(pki, maximum_version=V12, ticket_store=InMemoryTicketStore(),
+                           certificate=alice.certified)
+    cache = InMemorySessionCache()
+    for options in ({}, {"session_cache": cache, "tickets_per_connection": 0}):
+        open_server = server_config(leaf, **options)
+        strict = replace(open_server, client_auth="required", client_trust=pki.trust)
+        _connect(client, open_server)
+        again = _connect(client, strict)
+        assert not again.server.resumed
+        assert again.server.peer_certificates == alice.certified.chain

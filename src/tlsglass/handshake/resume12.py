@@ -85,7 +85,9 @@ def find_session12(config: ServerConfig, ticket: bytes | None, session_id: bytes
     fresh = state.issued_at_ms <= now * 1000 < state.issued_at_ms + state.lifetime * 1000
     usable = (state.cipher_suite in offered and state.cipher_suite in config.tls12_cipher_suites
               and state.extended_master_secret == ems  # RFC 7627 §5.3
-              and state.server_name == (server_name or "").encode())  # RFC 6066 §3
+              and state.server_name == (server_name or "").encode()  # RFC 6066 §3
+              # A session without a client certificate does not skip a required one.
+              and (config.client_auth != "required" or bool(state.peer_certificates)))
     return state if fresh and usable else None
 
 
