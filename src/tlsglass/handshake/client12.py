@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from tlsglass.config import TLS12_EXTRA_SIGNATURE_SCHEMES, CertifiedKey, ClientConfig
 from tlsglass.crypto import sign
@@ -39,6 +39,7 @@ from tlsglass.errors import (
     HandshakeFailure,
     IllegalParameter,
     ProtocolVersionError,
+    UnsupportedCertificate,
     UnsupportedExtension,
 )
 from tlsglass.events import HandshakeComplete
@@ -231,12 +232,26 @@ class WaitCertificate(_State12):
             raise DecodeError("server sent an empty Certificate message")
         chain = tuple(X509Certificate.from_der(der) for der in msg.certificate_list)
         verified = _verify(self.hello.sent, chain)
+        _check_key_usage(self.hello, chain[0])
         if is_rsa(self.hello.suite.key_exchange):
             # RSA key transport: no ServerKeyExchange; the server proves it holds the key
             # by reading our premaster secret, which its Finished shows.
             return WaitServerHelloDone(hello=self.hello, chain=chain, server_params=None,
                                        group=None, proof=None)
         return WaitServerKeyExchange(hello=self.hello, chain=chain, verified=verified)
+
+
+def _check_key_usage(hello: _Hello12, leaf: X509Certificate) -> None:
+    """RFC 5246 §7.4.2, RFC 8422 §5.3: a keyUsage extension must allow what the suite does
+    with the key: keyEncipherment for RSA key transport, digitalSignature for (EC)DHE."""
+    if hello.sent.config.insecure_skip_verification:
+        return
+    kind = hello.suite.key_exchange
+    usage: Literal["digital_signature", "key_encipherment"] = \
+        "key_encipherment" if is_rsa(kind) else "digital_signature"
+    if not leaf.allows_key_usage(usage):
+        raise UnsupportedCertificate(f"the server certificate's keyUsage does not allow "
+                                     f"{usage} as {kind} needs (RFC 5246 §7.4.2)")
 
 
 def _verify(sent: ClientHelloSent, chain: tuple[X509Certificate, ...]) -> VerifiedChain | None:
