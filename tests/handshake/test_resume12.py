@@ -297,3 +297,19 @@ def test_session_without_client_certificate_does_not_resume_where_one_is_require
         again = _connect(client, strict)
         assert not again.server.resumed
         assert again.server.peer_certificates == alice.certified.chain
+
+
+class _DamagedCache(InMemorySessionCache):
+    """A shared cache (Redis, say) whose entries were damaged or written by another
+    version: what it returns is not the peer's fault."""
+
+    def get(self, session_id: bytes, now: float) -> bytes | None:
+        value = super().get(session_id, now)
+        return None if value is None else value[:-1]
+
+
+def test_damaged_session_cache_entry_means_a_full_handshake(pki: Pki, leaf: Issued) -> None:
+    client = client_config(pki, maximum_version=V12, ticket_store=InMemoryTicketStore())
+    server = server_config(leaf, session_cache=_DamagedCache(), tickets_per_connection=0)
+    again = _full_again(client, server)
+    assert not again.server.resumed and not again.client.resumed

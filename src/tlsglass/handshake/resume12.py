@@ -25,7 +25,7 @@ from tlsglass.config import ClientConfig, ServerConfig
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import TLS12_SUITES, SuiteInfo
 from tlsglass.enums import CipherSuite, HandshakeType, ProtocolVersion
-from tlsglass.errors import HandshakeFailure, IllegalParameter
+from tlsglass.errors import DecodeError, HandshakeFailure, IllegalParameter
 from tlsglass.events import HandshakeComplete
 from tlsglass.handshake.base import Negotiated, Output, State, decide
 from tlsglass.handshake.connected12 import (
@@ -36,7 +36,7 @@ from tlsglass.handshake.connected12 import (
     finished12,
     verify_finished12,
 )
-from tlsglass.session import ClientTicket, open_ticket, seal_ticket
+from tlsglass.session import ClientTicket, SessionCache, open_ticket, seal_ticket
 from tlsglass.wire.handshake import Finished, HandshakeMessage
 from tlsglass.wire.handshake12 import NewSessionTicket12
 from tlsglass.wire.ticket import SessionState
@@ -63,6 +63,19 @@ def session_state12(keys: SessionKeys12, n: Negotiated, now: float, lifetime: in
         peer_certificates=tuple(c.der for c in n.peer_certificates))
 
 
+def _cached_session(cache: SessionCache, session_id: bytes, now: float
+                    ) -> SessionState | None:
+    """A cache entry we cannot read (damaged, or another format in a shared store) is a
+    cache miss, not the client's fault."""
+    raw = cache.get(session_id, now)
+    if raw is None:
+        return None
+    try:
+        return SessionState.from_bytes(raw)
+    except DecodeError:
+        return None
+
+
 def find_session12(config: ServerConfig, ticket: bytes | None, session_id: bytes,
                    server_name: str | None, ems: bool, offered: tuple[int, ...]
                    ) -> SessionState | None:
@@ -73,8 +86,7 @@ def find_session12(config: ServerConfig, ticket: bytes | None, session_id: bytes
     if ticket:
         state = open_ticket(config.ticket_keys, ticket, now)
     elif session_id and config.session_cache is not None:
-        raw = config.session_cache.get(session_id, now)
-        state = SessionState.from_bytes(raw) if raw is not None else None
+        state = _cached_session(config.session_cache, session_id, now)
     if state is None or state.version != _V12 or state.external:
         return None
     if state.extended_master_secret and not ems:
