@@ -16,9 +16,11 @@ from helpers import Issued, Pair, Pki, client_config, server_config
 from interop.test_python_ssl import OpenSSLPeer
 from peers import ThreadServer, echo, free_port, need, run, wait_for_port
 from tlsglass import CipherSuite, HandshakeComplete, ProtocolVersion
+from tlsglass.enums import ExtensionType
 from tlsglass.io import connect
 from tlsglass.session import InMemorySessionCache, InMemoryTicketStore
-from tlsglass.wire import ClientHello, SessionTicket
+from tlsglass.wire import ClientHello, ServerHello, SessionTicket
+from tlsglass.wire.handshake12 import decode_handshake12
 
 V12 = ProtocolVersion.TLS1_2
 
@@ -313,3 +315,25 @@ def test_damaged_session_cache_entry_means_a_full_handshake(pki: Pki, leaf: Issu
     server = server_config(leaf, session_cache=_DamagedCache(), tickets_per_connection=0)
     again = _full_again(client, server)
     assert not again.server.resumed and not again.client.resumed
+
+
+def _server_hello_extensions(pair: Pair) -> set[int]:
+    pair.client.start_handshake()
+    pair.server.receive_data(pair.client.data_to_send())
+    flight = pair.server.data_to_send()
+    assert flight[0] == 22 and flight[5] == 2  # a plaintext record opening with ServerHello
+    length = int.from_bytes(flight[6:9], "big")
+    hello = decode_handshake12(2, flight[9 : 9 + length])
+    assert isinstance(hello, ServerHello)
+    return {e.type_code for e in hello.extensions}
+
+
+def test_resumed_server_hello_has_no_server_name(pki: Pki, leaf: Issued) -> None:
+    """RFC 6066 §3: "When resuming a session, the server MUST NOT include a server_name
+    extension in the server hello" (a full handshake acknowledges it)."""
+    for options in ({}, {"session_cache": InMemorySessionCache(), "tickets_per_connection": 0}):
+        client = client_config(pki, maximum_version=V12, ticket_store=InMemoryTicketStore())
+        server = server_config(leaf, **options)
+        assert ExtensionType.SERVER_NAME in _server_hello_extensions(Pair(client, server))
+        _connect(client, server)
+        assert ExtensionType.SERVER_NAME not in _server_hello_extensions(Pair(client, server))
