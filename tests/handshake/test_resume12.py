@@ -16,11 +16,12 @@ from helpers import Issued, Pair, Pki, client_config, server_config
 from interop.test_python_ssl import OpenSSLPeer
 from peers import ThreadServer, echo, free_port, need, run, wait_for_port
 from tlsglass import CipherSuite, HandshakeComplete, ProtocolVersion
-from tlsglass.enums import ExtensionType
+from tlsglass.enums import ExtensionType, HandshakeType
 from tlsglass.io import connect
 from tlsglass.session import InMemorySessionCache, InMemoryTicketStore
-from tlsglass.wire import ClientHello, ServerHello, SessionTicket
-from tlsglass.wire.handshake12 import decode_handshake12
+from tlsglass.wire import ClientHello, ServerHello, SessionTicket, Writer
+from tlsglass.wire.handshake12 import NewSessionTicket12, decode_handshake12
+from tlsglass.wire.record import encode_header
 
 V12 = ProtocolVersion.TLS1_2
 
@@ -337,3 +338,25 @@ def test_resumed_server_hello_has_no_server_name(pki: Pki, leaf: Issued) -> None
         assert ExtensionType.SERVER_NAME in _server_hello_extensions(Pair(client, server))
         _connect(client, server)
         assert ExtensionType.SERVER_NAME not in _server_hello_extensions(Pair(client, server))
+
+
+def test_unannounced_ticket_in_an_abbreviated_handshake_is_unexpected(pki: Pki,
+                                                                      leaf: Issued) -> None:
+    """RFC 5077 §3.3: NewSessionTicket only after a SessionTicket in the ServerHello; one
+    that was not announced is as unexpected as in the full handshake."""
+    client = client_config(pki, maximum_version=V12, ticket_store=InMemoryTicketStore())
+    server = server_config(leaf, session_cache=InMemorySessionCache(), tickets_per_connection=0)
+    _connect(client, server)
+    pair = Pair(client, server)
+    pair.client.start_handshake()
+    pair.server.receive_data(pair.client.data_to_send())
+    flight = pair.server.data_to_send()
+    first = 5 + int.from_bytes(flight[3:5], "big")  # the ServerHello's record
+    w = Writer()
+    NewSessionTicket12(ticket_lifetime_hint=60, ticket=b"t" * 32).encode(w)
+    body = bytes((HandshakeType.NEW_SESSION_TICKET,)) + len(w.getvalue()).to_bytes(3, "big") \
+        + w.getvalue()
+    forged = flight[:first] + encode_header(22, 0x0303, len(body)) + body + flight[first:]
+    with pytest.raises(tlsglass.RemoteProtocolError) as info:
+        pair.client.receive_data(forged)
+    assert info.value.alert == tlsglass.AlertDescription.UNEXPECTED_MESSAGE

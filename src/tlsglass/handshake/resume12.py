@@ -25,7 +25,7 @@ from tlsglass.config import ClientConfig, ServerConfig
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import TLS12_SUITES, SuiteInfo
 from tlsglass.enums import CipherSuite, HandshakeType, ProtocolVersion
-from tlsglass.errors import DecodeError, HandshakeFailure, IllegalParameter
+from tlsglass.errors import DecodeError, HandshakeFailure, IllegalParameter, UnexpectedMessage
 from tlsglass.events import HandshakeComplete
 from tlsglass.handshake.base import Negotiated, Output, State, decide
 from tlsglass.handshake.connected12 import (
@@ -226,7 +226,8 @@ class ClientResumed(State):
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, NewSessionTicket12)
         if not self.ticket_expected or self.ticket is not None:
-            raise IllegalParameter("NewSessionTicket the server did not announce (RFC 5077)")
+            # As in the full handshake, where the dispatcher refuses it (RFC 5077 §3.3).
+            raise UnexpectedMessage("NewSessionTicket the server did not announce (RFC 5077)")
         return _ClientResumedCCS(**self._carry(), ticket=msg)
 
     def _carry(self) -> dict[str, Any]:
