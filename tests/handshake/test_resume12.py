@@ -247,6 +247,28 @@ def test_tlsglass_client_resumes_with_ssl_server(pki: Pki, pem: dict[str, Path])
         peer.exchange(1000)
 
 
+def test_ssl_server_also_aborts_an_ems_session_offered_without_ems(pki: Pki,
+                                                                  pem: dict[str, Path]) -> None:
+    """OpenSSL (through Python's ssl) does what find_session12 now does (RFC 7627 §5.3):
+    a session made with extended_master_secret, offered without it, is handshake_failure."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(pem["cert"], pem["key"])
+    client = client_config(pki, ticket_store=InMemoryTicketStore(), maximum_version=V12)
+    peer = OpenSSLPeer(ctx, True, tlsglass.Connection(client))
+    peer.handshake()
+    peer.exchange(10)
+    tls = tlsglass.Connection(_without_ems(client))
+    peer = OpenSSLPeer(ctx, True, tls)
+    tls.start_handshake()
+    peer.shuttle()
+    with pytest.raises(ssl.SSLError, match="INCONSISTENT_EXTMS"):
+        peer.obj.do_handshake()
+    with pytest.raises(tlsglass.FatalAlertReceived) as info:
+        peer.shuttle()
+    assert info.value.description == tlsglass.AlertDescription.HANDSHAKE_FAILURE
+
+
 @pytest.mark.parametrize("mode", list(SERVERS))
 def test_gnutls_cli_resumes_with_tlsglass_server(pem: dict[str, Path], tmp_path: Path,
                                                  mode: str) -> None:
