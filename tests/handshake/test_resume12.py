@@ -382,3 +382,19 @@ def test_unannounced_ticket_in_an_abbreviated_handshake_is_unexpected(pki: Pki,
     with pytest.raises(tlsglass.RemoteProtocolError) as info:
         pair.client.receive_data(forged)
     assert info.value.alert == tlsglass.AlertDescription.UNEXPECTED_MESSAGE
+
+
+def test_resumption_does_not_extend_the_session_past_its_lifetime(pki: Pki,
+                                                                  leaf: Issued) -> None:
+    """The ticket re-issued in an abbreviated handshake carries the same master secret, so
+    it keeps the session's original issue time: resuming every 60 s must not keep a
+    100-second session (and its master secret) alive for ever."""
+    client = client_config(pki, maximum_version=V12, ticket_store=InMemoryTicketStore())
+    server = server_config(leaf, ticket_lifetime=100)
+    start = server.clock()
+    _connect(client, server)
+    later = replace(server, clock=lambda: start + 60)
+    assert _connect(client, later).server.resumed
+    much_later = replace(server, clock=lambda: start + 120)
+    again = _connect(client, much_later)
+    assert not again.server.resumed and not again.client.resumed

@@ -104,13 +104,18 @@ def find_session12(config: ServerConfig, ticket: bytes | None, session_id: bytes
 
 
 def issue_ticket12(config: ServerConfig, keys: SessionKeys12, n: Negotiated,
-                   out: Output) -> None:
-    """RFC 5077 §3.3: NewSessionTicket, sent just before our ChangeCipherSpec."""
+                   out: Output, resumed: SessionState | None = None) -> None:
+    """RFC 5077 §3.3: NewSessionTicket, sent just before our ChangeCipherSpec. A ticket
+    re-issued when resuming holds the same master secret: it keeps the session's issue
+    time and lifetime, so resuming does not keep a master secret alive for ever."""
     now = config.clock()
     state = session_state12(keys, n, now, config.ticket_lifetime)
+    if resumed is not None:
+        state = replace(state, issued_at_ms=resumed.issued_at_ms, lifetime=resumed.lifetime)
+    remaining = (state.issued_at_ms + state.lifetime * 1000 - int(now * 1000)) // 1000
     ticket = seal_ticket(config.ticket_keys.current(now, config.entropy), state,
                          config.entropy)
-    out.send(NewSessionTicket12(ticket_lifetime_hint=config.ticket_lifetime, ticket=ticket))
+    out.send(NewSessionTicket12(ticket_lifetime_hint=max(1, remaining), ticket=ticket))
 
 
 def remember_session12(config: ServerConfig, session_id: bytes, keys: SessionKeys12,
@@ -180,10 +185,11 @@ class _ServerResumedFinished(ServerResumed):
 
 
 def resume_server12(config: ServerConfig, keys: SessionKeys12, n: Negotiated,
-                    issue_ticket: bool, out: Output) -> State:
+                    issue_ticket: bool, out: Output, session: SessionState | None = None
+                    ) -> State:
     """After our ServerHello: [NewSessionTicket,] ChangeCipherSpec, Finished (§7.3)."""
     if issue_ticket:
-        issue_ticket12(config, keys, n, out)
+        issue_ticket12(config, keys, n, out, resumed=session)
     change_write_cipher(keys, out)
     out.send(finished12(keys, "server", out))
     decide(out, "resumption", "session resumed", (),

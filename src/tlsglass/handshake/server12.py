@@ -189,7 +189,7 @@ def _resume(config: ServerConfig, offer: Offer12, session: SessionState, issue_t
     n = Negotiated(version=ProtocolVersion.TLS1_2, cipher_suite=suite.suite, alpn_protocol=alpn,
                    server_name=offer.server_name, client_random=hello.random,
                    peer_certificates=peer_certificates(session))
-    return resume_server12(config, keys, n, issue_ticket, out)
+    return resume_server12(config, keys, n, issue_ticket, out, session)
 
 
 def _certificate_request12(config: ServerConfig) -> CertificateRequest12:
