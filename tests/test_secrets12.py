@@ -4,6 +4,8 @@ resumed, RSA-key-transport, DHE and failing handshakes."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from helpers import Pair, Pki, client_config, server_config
@@ -13,7 +15,7 @@ from tlsglass.crypto.suites import TLS12_SUITES
 from tlsglass.errors import TLSError
 from tlsglass.keyschedule import key_block12
 from tlsglass.observe import MessageTrace
-from tlsglass.session import InMemoryTicketStore
+from tlsglass.session import InMemorySessionCache, InMemoryTicketStore
 from tlsglass.wire import ServerHello
 
 
@@ -99,5 +101,45 @@ def test_no_tls12_secret_in_text(name: str, client: dict[str, object],
     secrets = rec.secrets(suite)
     assert secrets
     for secret in secrets:
+        for text in texts:
+            assert not _leaks(secret, text), f"secret leaked into: {text[:200]}"
+
+
+def test_no_premaster_ticket_key_or_session_state_in_text() -> None:
+    """The secrets around a session rather than in it: the RSA premaster secret (the
+    client's 46 random bytes, and the 48 a server draws for the Bleichenbacher path), the
+    ticket key, and the sealed or cached session state, in the reprs of configs, stores,
+    tickets, states, trace records, events and exceptions."""
+    drawn: list[bytes] = []
+
+    def entropy(n: int) -> bytes:
+        value = os.urandom(n)
+        if n in (46, 48):  # premaster secrets; randoms and session IDs are public
+            drawn.append(value)
+        return value
+
+    pki = Pki()
+    rec = Recorder()
+    rsa = {"tls12_cipher_suites": (CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,),
+           "allow_rsa_key_transport": True, "entropy": entropy, "trace": rec.trace,
+           "key_log": rec.key_log}
+    store, cache = InMemoryTicketStore(), InMemorySessionCache()
+    client_cfg = client_config(pki, maximum_version=ProtocolVersion.TLS1_2, ticket_store=store,
+                               **rsa)
+    server_cfg = server_config(pki.issue(kind="rsa2048"), session_cache=cache, **rsa)
+    objects: list[object] = [client_cfg, server_cfg, store, cache, server_cfg.ticket_keys]
+    for tamper in (False, False, True):
+        pair = Pair(client_cfg, server_cfg)
+        objects += _handshake(pair, tamper)
+        objects += [pair.client._state, pair.server._state, *pair.take("client"),
+                    *pair.take("server")]
+    key = server_cfg.ticket_keys.current(server_cfg.clock(), entropy)
+    ticket = store.take("tls1.2 localhost", client_cfg.clock())
+    objects += [key, ticket]
+    assert drawn and ticket is not None
+    texts = [*(repr(r) for r in rec.records), *(repr(o) for o in objects),
+             *(str(o) for o in objects)]
+    for secret in (*drawn, key.key, ticket.secret.reveal(),
+                   *rec.secrets(CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256)):
         for text in texts:
             assert not _leaks(secret, text), f"secret leaked into: {text[:200]}"

@@ -246,6 +246,7 @@ class RecordLayer:
         buf, pos, read = self._buf, self._pos, self.read
         if len(buf) - pos < RECORD_HEADER_LEN:
             return None  # the usual end of a receive_data call's loop
+        # TLS 1.2 records carry no inner content type: they always take the general path.
         if read is not None and not read.tls12 and not self.early_data_skip \
                 and buf[pos] == _APPLICATION_DATA and buf[pos + 1] == 3:
             end = pos + RECORD_HEADER_LEN + ((buf[pos + 3] << 8) | buf[pos + 4])

@@ -16,9 +16,12 @@ from helpers import Issued, Pair, Pki, client_config, server_config
 from interop.test_python_ssl import OpenSSLPeer
 from peers import ThreadServer, echo, free_port, need, run, wait_for_port
 from tlsglass import CipherSuite, HandshakeComplete, ProtocolVersion
+from tlsglass.enums import ExtensionType, HandshakeType
 from tlsglass.io import connect
 from tlsglass.session import InMemorySessionCache, InMemoryTicketStore
-from tlsglass.wire import ClientHello, SessionTicket
+from tlsglass.wire import ClientHello, ServerHello, SessionTicket, Writer
+from tlsglass.wire.handshake12 import NewSessionTicket12, decode_handshake12
+from tlsglass.wire.record import encode_header
 
 V12 = ProtocolVersion.TLS1_2
 
@@ -102,13 +105,41 @@ def test_no_resumption_across_what_must_not_change(pki: Pki, leaf: Issued) -> No
     assert not _full_again(base, server, second_client=other_suite).client.resumed
     # Another server (other ticket keys) cannot open the ticket.
     assert not _full_again(base, server, second_server=server_config(leaf)).client.resumed
-    # No extended_master_secret on either side now (RFC 7627 §5.3).
-    legacy_client = replace(base, require_extended_master_secret=False,
-                            hello_hook=lambda h: replace(h, extensions=tuple(
-                                e for e in h.extensions if e.type_code != 23)))
-    legacy_server = server_config(leaf, require_extended_master_secret=False)
-    assert not _full_again(base, server, second_client=legacy_client,
-                           second_server=legacy_server).client.resumed
+
+
+def _without_ems(config: tlsglass.ClientConfig) -> tlsglass.ClientConfig:
+    return replace(config, require_extended_master_secret=False,
+                   hello_hook=lambda h: replace(h, extensions=tuple(
+                       e for e in h.extensions if e.type_code != 23)))
+
+
+def test_session_with_ems_offered_without_it_aborts(pki: Pki, leaf: Issued) -> None:
+    """RFC 7627 §5.3: the original session used extended_master_secret and the new
+    ClientHello does not carry it: the server MUST abort (OpenSSL: handshake_failure),
+    not fall back to a full handshake without it."""
+    for cache in (None, InMemorySessionCache()):  # by ticket, then by session ID
+        store = InMemoryTicketStore()
+        base = client_config(pki, maximum_version=V12, ticket_store=store)
+        server = server_config(leaf, require_extended_master_secret=False, session_cache=cache,
+                               tickets_per_connection=2 if cache is None else 0)
+        _connect(base, server)
+        pair = Pair(_without_ems(base), server)
+        pair.client.start_handshake()
+        with pytest.raises(tlsglass.RemoteProtocolError) as info:
+            pair.server.receive_data(pair.client.data_to_send())
+        assert info.value.alert == tlsglass.AlertDescription.HANDSHAKE_FAILURE
+
+
+def test_session_without_ems_offered_with_it_is_a_full_handshake(pki: Pki,
+                                                                 leaf: Issued) -> None:
+    """RFC 7627 §5.3: a session made without extended_master_secret is not resumed by a
+    ClientHello that carries it; the server runs a full handshake (with EMS) instead."""
+    store = InMemoryTicketStore()
+    base = client_config(pki, maximum_version=V12, ticket_store=store)
+    server = server_config(leaf, require_extended_master_secret=False)
+    _connect(_without_ems(base), server)
+    again = _connect(base, server)
+    assert not again.server.resumed and not again.client.resumed
 
 
 def test_expired_and_tampered_sessions_fall_back_to_a_full_handshake(pki: Pki,
@@ -216,6 +247,28 @@ def test_tlsglass_client_resumes_with_ssl_server(pki: Pki, pem: dict[str, Path])
         peer.exchange(1000)
 
 
+def test_ssl_server_also_aborts_an_ems_session_offered_without_ems(pki: Pki,
+                                                                  pem: dict[str, Path]) -> None:
+    """OpenSSL (through Python's ssl) does what find_session12 now does (RFC 7627 §5.3):
+    a session made with extended_master_secret, offered without it, is handshake_failure."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(pem["cert"], pem["key"])
+    client = client_config(pki, ticket_store=InMemoryTicketStore(), maximum_version=V12)
+    peer = OpenSSLPeer(ctx, True, tlsglass.Connection(client))
+    peer.handshake()
+    peer.exchange(10)
+    tls = tlsglass.Connection(_without_ems(client))
+    peer = OpenSSLPeer(ctx, True, tls)
+    tls.start_handshake()
+    peer.shuttle()
+    with pytest.raises(ssl.SSLError, match="INCONSISTENT_EXTMS"):
+        peer.obj.do_handshake()
+    with pytest.raises(tlsglass.FatalAlertReceived) as info:
+        peer.shuttle()
+    assert info.value.description == tlsglass.AlertDescription.HANDSHAKE_FAILURE
+
+
 @pytest.mark.parametrize("mode", list(SERVERS))
 def test_gnutls_cli_resumes_with_tlsglass_server(pem: dict[str, Path], tmp_path: Path,
                                                  mode: str) -> None:
@@ -251,3 +304,97 @@ def test_tlsglass_client_resumes_with_gnutls_serv(pki: Pki, pem: dict[str, Path]
                 assert tls.recv() == b"hello gnutls\n"
                 resumed.append(tls.conn.resumed)
     assert resumed == [False, True]
+
+
+def test_session_without_client_certificate_does_not_resume_where_one_is_required(
+        pki: Pki, leaf: Issued) -> None:
+    """Two servers sharing ticket keys (a fleet, or a config that changed): a session made
+    where no client certificate was asked for must not let the client skip a required one
+    (the TLS 1.3 path already refuses such a ticket)."""
+    alice = pki.issue(names=("alice",), server=False)
+    client = client_config(pki, maximum_version=V12, ticket_store=InMemoryTicketStore(),
+                           certificate=alice.certified)
+    cache = InMemorySessionCache()
+    for options in ({}, {"session_cache": cache, "tickets_per_connection": 0}):
+        open_server = server_config(leaf, **options)
+        strict = replace(open_server, client_auth="required", client_trust=pki.trust)
+        _connect(client, open_server)
+        again = _connect(client, strict)
+        assert not again.server.resumed
+        assert again.server.peer_certificates == alice.certified.chain
+
+
+class _DamagedCache(InMemorySessionCache):
+    """A shared cache (Redis, say) whose entries were damaged or written by another
+    version: what it returns is not the peer's fault."""
+
+    def get(self, session_id: bytes, now: float) -> bytes | None:
+        value = super().get(session_id, now)
+        return None if value is None else value[:-1]
+
+
+def test_damaged_session_cache_entry_means_a_full_handshake(pki: Pki, leaf: Issued) -> None:
+    client = client_config(pki, maximum_version=V12, ticket_store=InMemoryTicketStore())
+    server = server_config(leaf, session_cache=_DamagedCache(), tickets_per_connection=0)
+    again = _full_again(client, server)
+    assert not again.server.resumed and not again.client.resumed
+
+
+def _server_hello_extensions(pair: Pair) -> set[int]:
+    pair.client.start_handshake()
+    pair.server.receive_data(pair.client.data_to_send())
+    flight = pair.server.data_to_send()
+    assert flight[0] == 22 and flight[5] == 2  # a plaintext record opening with ServerHello
+    length = int.from_bytes(flight[6:9], "big")
+    hello = decode_handshake12(2, flight[9 : 9 + length])
+    assert isinstance(hello, ServerHello)
+    return {e.type_code for e in hello.extensions}
+
+
+def test_resumed_server_hello_has_no_server_name(pki: Pki, leaf: Issued) -> None:
+    """RFC 6066 §3: "When resuming a session, the server MUST NOT include a server_name
+    extension in the server hello" (a full handshake acknowledges it)."""
+    for options in ({}, {"session_cache": InMemorySessionCache(), "tickets_per_connection": 0}):
+        client = client_config(pki, maximum_version=V12, ticket_store=InMemoryTicketStore())
+        server = server_config(leaf, **options)
+        assert ExtensionType.SERVER_NAME in _server_hello_extensions(Pair(client, server))
+        _connect(client, server)
+        assert ExtensionType.SERVER_NAME not in _server_hello_extensions(Pair(client, server))
+
+
+def test_unannounced_ticket_in_an_abbreviated_handshake_is_unexpected(pki: Pki,
+                                                                      leaf: Issued) -> None:
+    """RFC 5077 §3.3: NewSessionTicket only after a SessionTicket in the ServerHello; one
+    that was not announced is as unexpected as in the full handshake."""
+    client = client_config(pki, maximum_version=V12, ticket_store=InMemoryTicketStore())
+    server = server_config(leaf, session_cache=InMemorySessionCache(), tickets_per_connection=0)
+    _connect(client, server)
+    pair = Pair(client, server)
+    pair.client.start_handshake()
+    pair.server.receive_data(pair.client.data_to_send())
+    flight = pair.server.data_to_send()
+    first = 5 + int.from_bytes(flight[3:5], "big")  # the ServerHello's record
+    w = Writer()
+    NewSessionTicket12(ticket_lifetime_hint=60, ticket=b"t" * 32).encode(w)
+    body = bytes((HandshakeType.NEW_SESSION_TICKET,)) + len(w.getvalue()).to_bytes(3, "big") \
+        + w.getvalue()
+    forged = flight[:first] + encode_header(22, 0x0303, len(body)) + body + flight[first:]
+    with pytest.raises(tlsglass.RemoteProtocolError) as info:
+        pair.client.receive_data(forged)
+    assert info.value.alert == tlsglass.AlertDescription.UNEXPECTED_MESSAGE
+
+
+def test_resumption_does_not_extend_the_session_past_its_lifetime(pki: Pki,
+                                                                  leaf: Issued) -> None:
+    """The ticket re-issued in an abbreviated handshake carries the same master secret, so
+    it keeps the session's original issue time: resuming every 60 s must not keep a
+    100-second session (and its master secret) alive for ever."""
+    client = client_config(pki, maximum_version=V12, ticket_store=InMemoryTicketStore())
+    server = server_config(leaf, ticket_lifetime=100)
+    start = server.clock()
+    _connect(client, server)
+    later = replace(server, clock=lambda: start + 60)
+    assert _connect(client, later).server.resumed
+    much_later = replace(server, clock=lambda: start + 120)
+    again = _connect(client, much_later)
+    assert not again.server.resumed and not again.client.resumed

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from tlsglass.config import (
     TLS12_EXTRA_SIGNATURE_SCHEMES,
@@ -45,6 +45,7 @@ from tlsglass.errors import (
     IllegalParameter,
     ProtocolVersionError,
     TLSError,
+    UnsupportedCertificate,
     UnsupportedExtension,
 )
 from tlsglass.events import HandshakeComplete
@@ -246,6 +247,7 @@ class WaitCertificate(_State12):
         sent = self.hello.sent
         try:
             verified = _verify(sent, chain)
+            _check_key_usage(self.hello, chain[0])
         except TLSError as exc:
             report_trust(out, "server", chain, None, server_name=sent.server_name, error=exc)
             raise
@@ -259,6 +261,19 @@ class WaitCertificate(_State12):
             return WaitServerHelloDone(hello=self.hello, chain=chain, server_params=None,
                                        group=None, proof=None)
         return WaitServerKeyExchange(hello=self.hello, chain=chain, verified=verified)
+
+
+def _check_key_usage(hello: _Hello12, leaf: X509Certificate) -> None:
+    """RFC 5246 §7.4.2, RFC 8422 §5.3: a keyUsage extension must allow what the suite does
+    with the key: keyEncipherment for RSA key transport, digitalSignature for (EC)DHE."""
+    if hello.sent.config.insecure_skip_verification:
+        return
+    kind = hello.suite.key_exchange
+    usage: Literal["digital_signature", "key_encipherment"] = \
+        "key_encipherment" if is_rsa(kind) else "digital_signature"
+    if not leaf.allows_key_usage(usage):
+        raise UnsupportedCertificate(f"the server certificate's keyUsage does not allow "
+                                     f"{usage} as {kind} needs (RFC 5246 §7.4.2)")
 
 
 def _verify(sent: ClientHelloSent, chain: tuple[X509Certificate, ...]) -> VerifiedChain | None:

@@ -109,6 +109,10 @@ def _scheme_for(certified: CertifiedKey, suite: SuiteInfo, ours: Sequence[int],
     schemes = sign.tls12_schemes_for_key(certified.private_key)
     if is_rsa(suite.key_exchange):
         allowed = set(schemes)
+    # RFC 5246 §7.4.2: the leaf's keyUsage, if any, must allow what the suite does.
+    if not certified.leaf.allows_key_usage(
+            "key_encipherment" if is_rsa(suite.key_exchange) else "digital_signature"):
+        return None
     if groups is not None and schemes and _CURVE_OF.get(schemes[0], 0) not in (0, *groups):
         return None  # RFC 8422 §5.1: the client cannot use this ECDSA key's curve
     for scheme in schemes:

@@ -10,8 +10,10 @@ tickets (RFC 5077), through the stores and ticket protection of session.py.
 
 A session is resumed only with the same suite, the same extended_master_secret use
 (RFC 7627 §5.3) and the same server name (RFC 6066 §3); otherwise the server simply
-runs a full handshake. The server's state is sealed in the ticket (SessionState), or
-kept in its SessionCache under the session ID; the client keeps a ClientTicket.
+runs a full handshake, except that a session made with extended_master_secret offered
+in a ClientHello without it aborts the handshake (RFC 7627 §5.3). The server's state
+is sealed in the ticket (SessionState), or kept in its SessionCache under the session
+ID; the client keeps a ClientTicket.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from tlsglass.config import ClientConfig, ServerConfig
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import TLS12_SUITES, SuiteInfo
 from tlsglass.enums import CipherSuite, HandshakeType, ProtocolVersion
-from tlsglass.errors import HandshakeFailure, IllegalParameter
+from tlsglass.errors import DecodeError, HandshakeFailure, IllegalParameter, UnexpectedMessage
 from tlsglass.events import HandshakeComplete
 from tlsglass.handshake.base import Negotiated, Output, State, decide
 from tlsglass.handshake.connected12 import (
@@ -34,7 +36,7 @@ from tlsglass.handshake.connected12 import (
     finished12,
     verify_finished12,
 )
-from tlsglass.session import ClientTicket, open_ticket, seal_ticket
+from tlsglass.session import ClientTicket, SessionCache, open_ticket, seal_ticket
 from tlsglass.wire.handshake import Finished, HandshakeMessage
 from tlsglass.wire.handshake12 import NewSessionTicket12
 from tlsglass.wire.ticket import SessionState
@@ -61,6 +63,19 @@ def session_state12(keys: SessionKeys12, n: Negotiated, now: float, lifetime: in
         peer_certificates=tuple(c.der for c in n.peer_certificates))
 
 
+def _cached_session(cache: SessionCache, session_id: bytes, now: float
+                    ) -> SessionState | None:
+    """A cache entry we cannot read (damaged, or another format in a shared store) is a
+    cache miss, not the client's fault."""
+    raw = cache.get(session_id, now)
+    if raw is None:
+        return None
+    try:
+        return SessionState.from_bytes(raw)
+    except DecodeError:
+        return None
+
+
 def find_session12(config: ServerConfig, ticket: bytes | None, session_id: bytes,
                    server_name: str | None, ems: bool, offered: tuple[int, ...]
                    ) -> SessionState | None:
@@ -71,25 +86,36 @@ def find_session12(config: ServerConfig, ticket: bytes | None, session_id: bytes
     if ticket:
         state = open_ticket(config.ticket_keys, ticket, now)
     elif session_id and config.session_cache is not None:
-        raw = config.session_cache.get(session_id, now)
-        state = SessionState.from_bytes(raw) if raw is not None else None
+        state = _cached_session(config.session_cache, session_id, now)
     if state is None or state.version != _V12 or state.external:
         return None
+    if state.extended_master_secret and not ems:
+        # RFC 7627 §5.3: a session made with EMS, offered without it, MUST abort (the
+        # other way round, below, is only not resumed).
+        raise HandshakeFailure("session used extended_master_secret; this ClientHello "
+                               "does not (RFC 7627 §5.3)")
     fresh = state.issued_at_ms <= now * 1000 < state.issued_at_ms + state.lifetime * 1000
     usable = (state.cipher_suite in offered and state.cipher_suite in config.tls12_cipher_suites
               and state.extended_master_secret == ems  # RFC 7627 §5.3
-              and state.server_name == (server_name or "").encode())  # RFC 6066 §3
+              and state.server_name == (server_name or "").encode()  # RFC 6066 §3
+              # A session without a client certificate does not skip a required one.
+              and (config.client_auth != "required" or bool(state.peer_certificates)))
     return state if fresh and usable else None
 
 
 def issue_ticket12(config: ServerConfig, keys: SessionKeys12, n: Negotiated,
-                   out: Output) -> None:
-    """RFC 5077 §3.3: NewSessionTicket, sent just before our ChangeCipherSpec."""
+                   out: Output, resumed: SessionState | None = None) -> None:
+    """RFC 5077 §3.3: NewSessionTicket, sent just before our ChangeCipherSpec. A ticket
+    re-issued when resuming holds the same master secret: it keeps the session's issue
+    time and lifetime, so resuming does not keep a master secret alive for ever."""
     now = config.clock()
     state = session_state12(keys, n, now, config.ticket_lifetime)
+    if resumed is not None:
+        state = replace(state, issued_at_ms=resumed.issued_at_ms, lifetime=resumed.lifetime)
+    remaining = (state.issued_at_ms + state.lifetime * 1000 - int(now * 1000)) // 1000
     ticket = seal_ticket(config.ticket_keys.current(now, config.entropy), state,
                          config.entropy)
-    out.send(NewSessionTicket12(ticket_lifetime_hint=config.ticket_lifetime, ticket=ticket))
+    out.send(NewSessionTicket12(ticket_lifetime_hint=max(1, remaining), ticket=ticket))
 
 
 def remember_session12(config: ServerConfig, session_id: bytes, keys: SessionKeys12,
@@ -159,10 +185,11 @@ class _ServerResumedFinished(ServerResumed):
 
 
 def resume_server12(config: ServerConfig, keys: SessionKeys12, n: Negotiated,
-                    issue_ticket: bool, out: Output) -> State:
+                    issue_ticket: bool, out: Output, session: SessionState | None = None
+                    ) -> State:
     """After our ServerHello: [NewSessionTicket,] ChangeCipherSpec, Finished (§7.3)."""
     if issue_ticket:
-        issue_ticket12(config, keys, n, out)
+        issue_ticket12(config, keys, n, out, resumed=session)
     change_write_cipher(keys, out)
     out.send(finished12(keys, "server", out))
     decide(out, "resumption", "session resumed", (),
@@ -205,7 +232,8 @@ class ClientResumed(State):
     def handle(self, msg: HandshakeMessage, out: Output) -> State:
         assert isinstance(msg, NewSessionTicket12)
         if not self.ticket_expected or self.ticket is not None:
-            raise IllegalParameter("NewSessionTicket the server did not announce (RFC 5077)")
+            # As in the full handshake, where the dispatcher refuses it (RFC 5077 §3.3).
+            raise UnexpectedMessage("NewSessionTicket the server did not announce (RFC 5077)")
         return _ClientResumedCCS(**self._carry(), ticket=msg)
 
     def _carry(self) -> dict[str, Any]:

@@ -105,7 +105,7 @@ def _server_random(config: ServerConfig) -> bytes:
 
 
 def _extensions(config: ServerConfig, offer: Offer12, alpn: str | None, issue_ticket: bool,
-                out: Output) -> tuple[Extension, ...]:
+                out: Output, resumed: bool = False) -> tuple[Extension, ...]:
     exts: list[Extension] = []
     if offer.secure_renegotiation:
         exts.append(RenegotiationInfo())  # RFC 5746 §3.6
@@ -113,8 +113,9 @@ def _extensions(config: ServerConfig, offer: Offer12, alpn: str | None, issue_ti
         exts.append(ExtendedMasterSecret())  # RFC 7627 §5.2
     if offer.ec_point_formats:
         exts.append(EcPointFormats(ec_point_format_list=(0,)))  # RFC 8422 §5.2
-    if offer.server_name is not None:
-        exts.append(ServerNameAck())  # RFC 6066 §3
+    if offer.server_name is not None and not resumed:
+        # RFC 6066 §3: acknowledged in a full handshake, never when resuming.
+        exts.append(ServerNameAck())
     if alpn is not None:
         exts.append(ALPN(protocol_name_list=(alpn.encode(),)))
     if issue_ticket:
@@ -181,13 +182,14 @@ def _resume(config: ServerConfig, offer: Offer12, session: SessionState, issue_t
     server_random = _server_random(config)
     out.send(ServerHello(random=server_random, legacy_session_id_echo=hello.legacy_session_id,
                          cipher_suite=suite.suite,
-                         extensions=_extensions(config, offer, alpn, issue_ticket, out)))
+                         extensions=_extensions(config, offer, alpn, issue_ticket, out,
+                                                resumed=True)))
     keys = keys_from_state(session, hello.random, server_random)
     out.log_secret("CLIENT_RANDOM", hello.random, keys.master_secret)
     n = Negotiated(version=ProtocolVersion.TLS1_2, cipher_suite=suite.suite, alpn_protocol=alpn,
                    server_name=offer.server_name, client_random=hello.random,
                    peer_certificates=peer_certificates(session))
-    return resume_server12(config, keys, n, issue_ticket, out)
+    return resume_server12(config, keys, n, issue_ticket, out, session)
 
 
 def _certificate_request12(config: ServerConfig) -> CertificateRequest12:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Literal
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -130,6 +130,18 @@ class Certificate:
     def is_self_issued(self) -> bool:
         """Subject and issuer are the same name (RFC 5280 §6.1): a root, or a self-signed leaf."""
         return self.pyca.subject == self.pyca.issuer
+
+    def allows_key_usage(self, usage: Literal["digital_signature", "key_encipherment"]
+                         ) -> bool:
+        """RFC 5280 §4.2.1.3: whether the keyUsage extension, if there is one, sets `usage`
+        (no extension means no restriction)."""
+        try:
+            key_usage = self.pyca.extensions.get_extension_for_class(x509.KeyUsage).value
+        except x509.ExtensionNotFound:
+            return True
+        except ValueError as exc:  # a malformed or repeated extension
+            raise BadCertificate(f"certificate extensions are malformed: {exc}") from exc
+        return bool(getattr(key_usage, usage))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Certificate):
