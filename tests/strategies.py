@@ -197,7 +197,8 @@ def session_states() -> st.SearchStrategy[SessionState]:
     """Our own ticket plaintext (wire/ticket.py)."""
     return st.builds(
         SessionState, version=_versions, cipher_suite=_suites, secret=opaque(32, 64, 64),
-        issued_at_ms=uint(8), lifetime=uint(4), ticket_age_add=uint(4),
+        issued_at_ms=uint(8), authenticated_at_ms=uint(8), lifetime=uint(4),
+        ticket_age_add=uint(4),
         max_early_data_size=uint(4), alpn_protocol=opaque(0, 255), server_name=opaque(0, 60),
         extended_master_secret=st.booleans(), external=st.booleans(),
         peer_certificates=st.lists(opaque(1, 60), max_size=3).map(tuple))

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tlsglass.crypto.secret import Secret
-from tlsglass.errors import ConfigError
+from tlsglass.errors import ConfigError, DecodeError
 from tlsglass.session import (
     ClientTicket,
     ExternalPsk,
@@ -24,7 +24,8 @@ from tlsglass.session import (
 from tlsglass.wire.ticket import SessionState
 
 _STATE = SessionState(version=0x0304, cipher_suite=0x1301, secret=bytes(range(32)),
-                      issued_at_ms=1_000_000, lifetime=7200, ticket_age_add=12345,
+                      issued_at_ms=1_000_000, authenticated_at_ms=1_000_000, lifetime=7200,
+                      ticket_age_add=12345,
                       max_early_data_size=16384, alpn_protocol=b"h2", server_name=b"example.org")
 
 
@@ -187,3 +188,17 @@ def test_stores_shared_by_threads() -> None:
     assert wins.count(True) == 300
     assert len(set(made)) == 1
     assert len(taken) == len(set(taken)) == 4  # per_server keeps the newest four
+
+
+def test_format_1_session_state_is_still_read() -> None:
+    """Tickets sealed before the authentication time was added (format 1) still open; their
+    issue time stands in for it."""
+    current = _STATE.to_bytes()
+    assert current[0] == 2
+    # Format 1 is format 2 without the 8-byte authenticated_at_ms after issued_at_ms.
+    at = 1 + 2 + 2 + 1 + len(_STATE.secret) + 8
+    old = b"\x01" + current[1:at] + current[at + 8:]
+    decoded = SessionState.from_bytes(old)
+    assert decoded == _STATE  # _STATE was authenticated when it was issued
+    with pytest.raises(DecodeError):
+        SessionState.from_bytes(b"\x03" + current[1:])

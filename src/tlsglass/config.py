@@ -384,6 +384,10 @@ class ServerConfig(_TLSConfig):
     # Resumption (§4.6.1): how many tickets each connection gets, and for how long.
     tickets_per_connection: int = 2
     ticket_lifetime: int = 7200
+    # §4.6.1 RECOMMENDS bounding how long resumption may stretch the keys of one full,
+    # authenticated handshake: tickets issued on resumed connections keep its time,
+    # and none resumes after this many seconds (default one day).
+    max_session_age: int = 86400
     ticket_keys: TicketKeySource = field(default_factory=RotatingTicketKeys, repr=False)
     psk_key_exchange_modes: tuple[PskKeyExchangeMode, ...] = DEFAULT_PSK_MODES
     # §8.1: record each ticket when used, so it resumes one connection only.
@@ -406,6 +410,8 @@ class ServerConfig(_TLSConfig):
             raise ConfigError("tickets_per_connection must be between 0 and 16")
         if not 0 < self.ticket_lifetime <= 604800:
             raise ConfigError("ticket_lifetime must be 1 to 604800 seconds (§4.6.1)")
+        if self.max_session_age <= 0:
+            raise ConfigError("max_session_age must be a positive number of seconds")
         if not 0 <= self.max_early_data_size < 1 << 32:
             raise ConfigError("max_early_data_size must fit in 32 bits")
         if len({p.identity for p in self.external_psks}) != len(self.external_psks):

@@ -164,6 +164,30 @@ def test_server_refuses_a_ticket_past_its_lifetime_even_if_the_client_offers_it(
     assert not pair.server.resumed and not pair.client.resumed
 
 
+def test_resumption_cannot_outlive_max_session_age(pki: Pki) -> None:
+    """§4.6.1: tickets issued on a resumed connection keep the full handshake's time, so
+    a chain of resumptions ends max_session_age after the last certificate check."""
+    clock = Clock()
+    c, s = _configs(pki, clock, server={"ticket_lifetime": 3600, "max_session_age": 5000})
+    Pair(c, s).handshake()  # the full handshake, at t = 0
+    clock.now += 3000
+    assert Pair(c, s).handshake().server.resumed
+    ticket = _store(c).take("localhost", clock.now)
+    assert ticket is not None and ticket.lifetime == 2000  # what is left of the 5000 s
+    _store(c).put("localhost", replace(ticket, lifetime=7200))  # a client that ignores it
+    clock.now += 2001
+    pair = Pair(c, s).handshake()
+    assert not pair.server.resumed and not pair.client.resumed
+
+
+def test_lowering_max_session_age_retires_tickets_already_out(pki: Pki) -> None:
+    clock = Clock()
+    c, s = _configs(pki, clock, server={"ticket_lifetime": 3600})
+    Pair(c, s).handshake()
+    clock.now += 1200
+    assert not Pair(c, replace(s, max_session_age=1000)).handshake().server.resumed
+
+
 def test_rotated_ticket_key_within_grace_resumes_and_after_it_does_not(pki: Pki) -> None:
     base = time.time() // 100 * 100
     clock = Clock(base)

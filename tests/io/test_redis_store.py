@@ -109,7 +109,7 @@ def test_ticket_keys_are_shared_and_rotate(r: redis.Redis) -> None:
     one = RedisTicketKeys(r, rotation_interval=100, grace_period=50)
     two = RedisTicketKeys(r, rotation_interval=100, grace_period=50)
     state = SessionState(version=0x0304, cipher_suite=0x1301, secret=bytes(32),
-                         issued_at_ms=0, lifetime=10)
+                         issued_at_ms=0, authenticated_at_ms=0, lifetime=10)
     ticket = seal_ticket(one.current(now, lambda n: b"\x01" * n), state, lambda n: bytes(n))
     assert two.current(now, lambda n: b"\x02" * n) == one.current(now, lambda n: bytes(n))
     assert open_ticket(two, ticket, now + 120) == state  # grace period

@@ -253,6 +253,8 @@ def _open_identity(config: ServerConfig, identity: PskIdentity, server_name: str
     age = now_ms - state.issued_at_ms
     if info is None or age < -1000 or age > state.lifetime * 1000:
         return None  # §4.6.1: expired, or from the future
+    if now_ms - state.authenticated_at_ms > config.max_session_age * 1000:
+        return None  # §4.6.1: the session's full handshake is too long ago
     # A ticket is resumed under the name it was issued for (§4.2.11, §4.6.1).
     if state.server_name != (server_name or "").encode():
         return None
@@ -332,9 +334,21 @@ def claim_ticket(config: ServerConfig, psk: AcceptedPsk, out: Output) -> bool:
 
 def issue_tickets(config: ServerConfig, suite: SuiteInfo, resumption_secret: Secret,
                   alpn_protocol: str | None, server_name: str | None,
-                  peer_certificates: tuple[bytes, ...], out: Output) -> None:
-    """§4.6.1: `tickets_per_connection` NewSessionTickets, each with its own nonce."""
+                  peer_certificates: tuple[bytes, ...], out: Output,
+                  authenticated_at_ms: int | None = None) -> None:
+    """§4.6.1: `tickets_per_connection` NewSessionTickets, each with its own nonce.
+
+    `authenticated_at_ms` is the time of the full handshake a resumed session goes
+    back to (None: this one); tickets never outlive `max_session_age` from it.
+    """
     now = config.clock()
+    now_ms = int(now * 1000)
+    authenticated = now_ms if authenticated_at_ms is None else authenticated_at_ms
+    lifetime = min(config.ticket_lifetime,
+                   (authenticated + config.max_session_age * 1000 - now_ms) // 1000)
+    if lifetime <= 0:
+        decide(out, "tickets", "0", (), "the session is max_session_age old (§4.6.1)")
+        return
     key = config.ticket_keys.current(now, config.entropy)
     extensions = (EarlyDataTicket(max_early_data_size=config.max_early_data_size),) \
         if config.max_early_data_size else ()
@@ -344,15 +358,15 @@ def issue_tickets(config: ServerConfig, suite: SuiteInfo, resumption_secret: Sec
         psk = resumption_psk(suite.hash_name, resumption_secret, nonce)
         state = SessionState(
             version=_TLS13, cipher_suite=suite.suite, secret=psk.reveal(),
-            issued_at_ms=int(now * 1000), lifetime=config.ticket_lifetime,
+            issued_at_ms=now_ms, authenticated_at_ms=authenticated, lifetime=lifetime,
             ticket_age_add=age_add, max_early_data_size=config.max_early_data_size,
             alpn_protocol=(alpn_protocol or "").encode(),
             server_name=(server_name or "").encode(), peer_certificates=peer_certificates)
-        out.send(NewSessionTicket(ticket_lifetime=config.ticket_lifetime, ticket_age_add=age_add,
+        out.send(NewSessionTicket(ticket_lifetime=lifetime, ticket_age_add=age_add,
                                   ticket_nonce=nonce,
                                   ticket=seal_ticket(key, state, config.entropy),
                                   extensions=extensions), transcript=False)
     if config.tickets_per_connection and out.tracing:
         decide(out, "tickets", str(config.tickets_per_connection), (),
-               f"valid {config.ticket_lifetime} s, sealed under key "
+               f"valid {lifetime} s, sealed under key "
                f"{int.from_bytes(key.key_id, 'big')}; {describe(CipherSuite, suite.suite)}")

@@ -56,7 +56,7 @@ def session_state12(keys: SessionKeys12, n: Negotiated, now: float, lifetime: in
                     ) -> SessionState:
     return SessionState(
         version=_V12, cipher_suite=keys.suite.suite, secret=keys.master_secret.reveal(),
-        issued_at_ms=int(now * 1000), lifetime=lifetime,
+        issued_at_ms=int(now * 1000), authenticated_at_ms=int(now * 1000), lifetime=lifetime,
         alpn_protocol=(n.alpn_protocol or "").encode(),
         server_name=(n.server_name or "").encode(),
         extended_master_secret=keys.extended_master_secret,
@@ -111,7 +111,9 @@ def issue_ticket12(config: ServerConfig, keys: SessionKeys12, n: Negotiated,
     now = config.clock()
     state = session_state12(keys, n, now, config.ticket_lifetime)
     if resumed is not None:
-        state = replace(state, issued_at_ms=resumed.issued_at_ms, lifetime=resumed.lifetime)
+        state = replace(state, issued_at_ms=resumed.issued_at_ms,
+                        authenticated_at_ms=resumed.authenticated_at_ms,
+                        lifetime=resumed.lifetime)
     remaining = (state.issued_at_ms + state.lifetime * 1000 - int(now * 1000)) // 1000
     ticket = seal_ticket(config.ticket_keys.current(now, config.entropy), state,
                          config.entropy)

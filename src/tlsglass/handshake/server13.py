@@ -319,7 +319,8 @@ def _after_server_finished(config: ServerConfig, offer: Offer, chosen: Plan,
         chain = tuple(X509Certificate.from_der(der)
                       for der in (psk.state.peer_certificates if psk.state else ()))
         return WaitFinished(peer_chain=chain, proof=Authenticated("psk"),
-                            **carry)  # type: ignore[arg-type]
+                            authenticated_at_ms=psk.state.authenticated_at_ms
+                            if psk.state else None, **carry)  # type: ignore[arg-type]
     state = WaitCert if config.client_auth != "none" else WaitFinished
     return state(**carry)  # type: ignore[arg-type]
 
@@ -402,6 +403,8 @@ class WaitFinished(_AfterServerFinished):
 
     expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})
     peer_chain: tuple[X509Certificate, ...] = field(default=(), repr=False)
+    # A resumed session's original full handshake, carried into its new tickets (§4.6.1).
+    authenticated_at_ms: int | None = None
     proof: Authenticated | None = None
     early_data: bool = False
 
@@ -425,7 +428,7 @@ class WaitFinished(_AfterServerFinished):
         if set(self.psk_modes) & set(self.config.psk_key_exchange_modes):
             # §4.2.9: tickets only for a client that can use them with our modes.
             issue_tickets(self.config, suite, resumption, n.alpn_protocol, n.server_name,
-                          tuple(c.der for c in self.peer_chain), out)
+                          tuple(c.der for c in self.peer_chain), out, self.authenticated_at_ms)
         return Connected(role="server", suite=suite, client_random=n.client_random,
                          client_secret=self.client_app, server_secret=self.server_app,
                          exporter_secret=self.exporter, resumption_secret=resumption)

@@ -5,8 +5,11 @@ the ticket's contents to the server. It carries what resuming needs in both
 versions: the secret (the TLS 1.3 resumption PSK or the TLS 1.2 master secret),
 the suite, when and for how long the ticket is valid, the obfuscation value
 ticket_age_add, the 0-RTT limit and the parameters 0-RTT must repeat (ALPN, SNI),
-and the client's certificates when it authenticated with some. The codec is
-versioned so a fleet can roll a format change while old tickets are still out.
+the client's certificates when it authenticated with some, and when the full
+handshake that authenticated the session took place (resumption carries it over,
+so a chain of resumptions cannot outlive the server's limit, RFC 8446 §4.6.1). The
+codec is versioned so a fleet can roll a format change while old tickets are still
+out: format 1 (no authentication time) is still read, its issue time standing in.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from tlsglass.wire.buffer import Reader, Writer
 
 __all__ = ["SESSION_STATE_FORMAT", "SessionState"]
 
-SESSION_STATE_FORMAT: Final = 1
+SESSION_STATE_FORMAT: Final = 2
+_FORMAT_WITHOUT_AUTHENTICATED_AT: Final = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,6 +35,7 @@ class SessionState:
     cipher_suite: int
     secret: bytes = field(repr=False)
     issued_at_ms: int
+    authenticated_at_ms: int
     lifetime: int
     ticket_age_add: int = field(default=0, repr=False)
     max_early_data_size: int = 0
@@ -46,6 +51,7 @@ class SessionState:
         w.u16(self.cipher_suite)
         w.opaque(1, self.secret, 32, 64, what="secret")
         w.uint(8, self.issued_at_ms)
+        w.uint(8, self.authenticated_at_ms)
         w.u32(self.lifetime)
         w.u32(self.ticket_age_add)
         w.u32(self.max_early_data_size)
@@ -58,11 +64,14 @@ class SessionState:
 
     @classmethod
     def decode(cls, r: Reader) -> Self:
-        if r.u8() != SESSION_STATE_FORMAT:
+        form = r.u8()
+        if form not in (SESSION_STATE_FORMAT, _FORMAT_WITHOUT_AUTHENTICATED_AT):
             raise DecodeError("session state in an unknown format")
         version, suite = r.u16(), r.u16()
         secret = r.opaque(1, 32, 64, what="secret")
-        issued, lifetime, age_add, early = r.uint(8), r.u32(), r.u32(), r.u32()
+        issued = r.uint(8)
+        authenticated = r.uint(8) if form == SESSION_STATE_FORMAT else issued
+        lifetime, age_add, early = r.u32(), r.u32(), r.u32()
         alpn = r.opaque(1, what="alpn_protocol")
         server_name = r.opaque(2, what="server_name")
         flags = r.u8()
@@ -71,7 +80,8 @@ class SessionState:
         certs = r.vector(3, 0, None, lambda s: s.opaque(3, 1, what="certificate"),
                          "peer_certificates")
         return cls(version=version, cipher_suite=suite, secret=secret, issued_at_ms=issued,
-                   lifetime=lifetime, ticket_age_add=age_add, max_early_data_size=early,
+                   authenticated_at_ms=authenticated, lifetime=lifetime,
+                   ticket_age_add=age_add, max_early_data_size=early,
                    alpn_protocol=alpn, server_name=server_name,
                    extended_master_secret=bool(flags & 1), external=bool(flags & 2),
                    peer_certificates=certs)
