@@ -120,9 +120,10 @@ def hkdf_expand_label(
     # The HkdfLabel structure and the HKDF-Expand call in one frame, not three: this runs
     # 34 times a full handshake, and the calls it saved were ~20 us of its ~1.3 ms
     # (benchmarks/bench.py --profile handshake; convention 16).
-    algorithm = _PYCA.get(hash_name)
-    if algorithm is None:
-        raise InternalError(f"unsupported hash {hash_name!r}")
+    try:
+        algorithm = _PYCA[hash_name]
+    except KeyError:
+        raise InternalError(f"unsupported hash {hash_name!r}") from None
     full_label = _TLS13_LABEL_PREFIX + label
     if not 7 <= len(full_label) <= 255:  # opaque label<7..255>
         raise InternalError(f"HKDF label {label!r} has a bad length")
