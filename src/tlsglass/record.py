@@ -246,7 +246,7 @@ class RecordLayer:
         buf, pos, read = self._buf, self._pos, self.read
         if len(buf) - pos < RECORD_HEADER_LEN:
             return None  # the usual end of a receive_data call's loop
-        if read is not None and not self.early_data_skip \
+        if read is not None and not read.tls12 and not self.early_data_skip \
                 and buf[pos] == _APPLICATION_DATA and buf[pos + 1] == 3:
             end = pos + RECORD_HEADER_LEN + ((buf[pos + 3] << 8) | buf[pos + 4])
             if _MIN_PROTECTED <= end - pos <= _MAX_PROTECTED and end <= len(buf):
