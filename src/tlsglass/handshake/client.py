@@ -166,7 +166,7 @@ def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
     # App. D.4: a non-empty session id asks middleboxes to treat this like TLS 1.2.
     session_id = config.entropy(32) if config.middlebox_compatibility else b""
     extensions = _extensions(config, shares)
-    # Built once with the TLS 1.2 session offer, not rebuilt by dataclasses.replace (~10 us).
+    # Built once with the TLS 1.2 session offer, not rebuilt by dataclasses.replace (~4 us).
     ticket, session_id, session12 = _offer_session12(config, session_id)
     hello = ClientHello(random=random, legacy_session_id=session_id,
                         cipher_suites=tuple(suites), extensions=(*extensions, *ticket))
