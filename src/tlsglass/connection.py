@@ -85,6 +85,9 @@ class Connection:
     def __init__(self, config: ClientConfig | ServerConfig) -> None:
         self.config = config
         self.role = "client" if isinstance(config, ClientConfig) else "server"
+        # Output.tracing as a plain attribute (the config cannot change): it is asked
+        # ~44 times a full handshake, and a property call each time showed in the profile.
+        self.tracing = config.trace is not None
         self.transcript = Transcript()
         self._records = RecordLayer(padding=config.padding)
         self._out: list[bytes] = []
@@ -511,10 +514,6 @@ class Connection:
 
     def emit(self, event: Event) -> None:
         self._events.append(event)
-
-    @property
-    def tracing(self) -> bool:
-        return self.config.trace is not None
 
     def trace(self, record: TraceRecord) -> None:
         sink = self.config.trace

@@ -403,6 +403,36 @@ def test_reader_accepts_bytearray_and_memoryview() -> None:
     assert Reader(memoryview(b"\x01a")).opaque(1) == b"a"
 
 
+def test_extension_header_bounds_its_body() -> None:
+    r = Reader(b"\x00\x2b\x00\x02\x03\x04\xff")
+    code, body = r.extension_header()
+    assert (code, body.rest()) == (0x2B, b"\x03\x04")
+    assert r.rest() == b"\xff"  # the parent continues after the body
+    with pytest.raises(DecodeError, match="truncated"):  # a header cut short
+        Reader(b"\x00\x2b\x00").extension_header()
+    with pytest.raises(DecodeError, match="truncated"):  # a body longer than what is left
+        Reader(b"\x00\x2b\x00\x03ab").extension_header()
+
+
+@CODEC
+@given(code=st.integers(0, 0xFFFF), body=st.binary(max_size=40))
+def test_extension_writer_and_header_reader_agree(code: int, body: bytes) -> None:
+    w = Writer()
+    w.extension(code, lambda inner: inner.write(body))
+    assert w.getvalue() == code.to_bytes(2, "big") + len(body).to_bytes(2, "big") + body
+    got_code, got_body = Reader(w.getvalue()).extension_header()
+    assert (got_code, got_body.rest()) == (code, body)
+
+
+def test_extension_writer_refuses_what_does_not_fit() -> None:
+    with pytest.raises(EncodeError):
+        Writer().extension(0x10000, lambda w: None)
+    with pytest.raises(EncodeError):
+        Writer().extension(-1, lambda w: None)
+    with pytest.raises(EncodeError, match="extension_data"):
+        Writer().extension(1, lambda w: w.write(bytes(0x10000)))
+
+
 def test_vector_items_may_not_straddle_the_block_end() -> None:
     # Two 2-byte items need 4 bytes; the block holds 3.
     with pytest.raises(DecodeError):

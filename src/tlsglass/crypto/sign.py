@@ -110,13 +110,14 @@ _RSA_PSS_PSS: Final = (_S.RSA_PSS_PSS_SHA256, _S.RSA_PSS_PSS_SHA384, _S.RSA_PSS_
 _RSA_PKCS1: Final = (_S.RSA_PKCS1_SHA256, _S.RSA_PKCS1_SHA384, _S.RSA_PKCS1_SHA512)
 
 
+# Wire value -> member: a lookup, not an enum call (two a full handshake).
+_SCHEME_BY_VALUE: Final[Mapping[int, SignatureScheme]] = MappingProxyType(
+    {int(s): s for s in _SCHEMES})
+
+
 def _scheme(scheme: int) -> tuple[SignatureScheme, _Scheme] | None:
-    try:
-        known = SignatureScheme(scheme)
-    except ValueError:
-        return None
-    info = _SCHEMES.get(known)
-    return None if info is None else (known, info)
+    known = _SCHEME_BY_VALUE.get(scheme)
+    return None if known is None else (known, _SCHEMES[known])
 
 
 def _pss(hash_cls: type[hashes.HashAlgorithm]) -> padding.PSS:

@@ -141,31 +141,26 @@ _TLS13_ALLOWED: Final[Mapping[int, frozenset[int]]] = MappingProxyType({
 })
 
 
-def _decode_one(code: int, data: Reader, context: int) -> Extension:
-    codec = _CODECS.get((code, context))
-    if codec is None:
-        return RawExtension(code=code, data=data.rest())
-    ext = codec.decode_body(data)
-    data.finish(f"extension {code}")
-    return ext
-
-
 def decode_extensions(r: Reader, context: int, minimum: int = 0) -> tuple[Extension, ...]:
     """Read `Extension extensions<minimum..2^16-1>` for the message `context`."""
     block = r.sub(2, minimum, None, "extensions")
     out: list[Extension] = []
+    codecs = _CODECS
     while not block.at_end():
-        code = block.u16()
-        out.append(_decode_one(code, block.sub(2, what="extension_data"), context))
+        code, data = block.extension_header()
+        codec = codecs.get((code, context))
+        if codec is None:
+            out.append(RawExtension(code=code, data=data.rest()))
+        else:
+            out.append(codec.decode_body(data))
+            data.finish(f"extension {code}")
     return tuple(out)
 
 
 def encode_extensions(w: Writer, extensions: Iterable[Extension], minimum: int = 0) -> None:
     with w.prefixed(2, minimum, what="extensions"):
         for ext in extensions:
-            w.u16(ext.type_code)
-            with w.prefixed(2, what="extension_data"):
-                ext.encode_body(w)
+            w.extension(ext.type_code, ext.encode_body)
 
 
 def check_extensions(extensions: Iterable[Extension], context: int, tls13: bool = True) -> None:

@@ -103,11 +103,16 @@ class Certificate:
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> object:
-        # Only reached for a slot not yet set: the display fields, filled on first use
-        # (rfc4514_string and the SAN walk cost ~30 us a certificate; a handshake reads none).
+        # Only reached for a slot not yet set: the display fields, parsed and filled on
+        # first use: from_der went from ~33 to ~11 us (min of timeit) without them, and a
+        # handshake that verifies with the trust store reads none of them (convention 16).
         if name not in _DISPLAY_FIELDS:
             raise AttributeError(name)
-        for key, value in _display_fields(self.pyca, self.public_key, self.der).items():
+        try:
+            fields = _display_fields(self.pyca, self.public_key, self.der)
+        except _MALFORMED as exc:
+            raise BadCertificate(f"certificate is malformed: {exc}") from exc
+        for key, value in fields.items():
             object.__setattr__(self, key, value)
         return object.__getattribute__(self, name)
 
@@ -129,7 +134,10 @@ class Certificate:
     @property
     def is_self_issued(self) -> bool:
         """Subject and issuer are the same name (RFC 5280 §6.1): a root, or a self-signed leaf."""
-        return self.pyca.subject == self.pyca.issuer
+        try:
+            return self.pyca.subject == self.pyca.issuer
+        except _MALFORMED as exc:
+            raise BadCertificate(f"certificate is malformed: {exc}") from exc
 
     def allows_key_usage(self, usage: Literal["digital_signature", "key_encipherment"]
                          ) -> bool:
@@ -161,7 +169,13 @@ _DISPLAY_FIELDS: Final = frozenset({"subject", "issuer", "dns_names", "ip_addres
 
 
 def _parse(der: bytes) -> dict[str, object]:
-    """The fields a handshake needs, read from `der` in one pass."""
+    """The fields a handshake needs, read from `der` in one pass.
+
+    The names and the subjectAltName are left to whoever reads them first: for a
+    peer's chain that is cryptography's verifier, which refuses a malformed
+    subjectAltName (bad_certificate, through `_diagnose.explain`); a display field
+    that does not parse raises BadCertificate when it is read.
+    """
     try:
         cert = x509.load_der_x509_certificate(der)
     except (ValueError, x509.InvalidVersion) as exc:
@@ -174,22 +188,28 @@ def _parse(der: bytes) -> dict[str, object]:
             "not_after": cert.not_valid_after_utc,
             "serial_number": cert.serial_number,
         }
-        # Parse (not format) what the display fields need, so malformed DER is refused here.
-        cert.subject, cert.issuer, _subject_alt_names(cert)
     except _MALFORMED as exc:
         raise BadCertificate(f"certificate is malformed: {exc}") from exc
     try:
         public_key = cert.public_key()
     except UnsupportedAlgorithm as exc:
         raise UnsupportedCertificate(
-            f"certificate for {cert.subject.rfc4514_string()!r} has a public key tlsglass "
+            f"certificate for {_subject_or_serial(cert)} has a public key tlsglass "
             f"cannot use: {exc}") from exc
     except ValueError as exc:
         raise BadCertificate(
-            f"certificate for {cert.subject.rfc4514_string()!r} has a malformed public key: "
+            f"certificate for {_subject_or_serial(cert)} has a malformed public key: "
             f"{exc}") from exc
     fields["public_key"] = public_key
     return fields
+
+
+def _subject_or_serial(cert: x509.Certificate) -> str:
+    """The subject for an error message, or the serial number if the subject is malformed."""
+    try:
+        return repr(cert.subject.rfc4514_string())
+    except _MALFORMED:
+        return f"serial {cert.serial_number:#x} (malformed subject)"
 
 
 def _display_fields(cert: x509.Certificate, public_key: CertificatePublicKeyTypes,
