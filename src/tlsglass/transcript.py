@@ -106,7 +106,7 @@ class Transcript:
         twin = Transcript()
         twin._hash_name = self._hash_name
         twin._hash = self._hash.copy()
-        twin._previous = self._previous.copy() if self._previous is not None else None
+        twin._tail = self._tail
         return twin
 
     def digest(self) -> bytes:
