@@ -113,7 +113,8 @@ def test_client_certificate_to_openssl_s_server_verify(ca: Path, tmp_path: Path)
 
 def test_curl_client_certificate_to_serve(ca: Path, tmp_path: Path) -> None:
     need("curl")
-    args, port = _serve(ca, tmp_path, "--http", "--client-ca", str(ca / "root.pem"))
+    # The spelling: serve --require-client-cert CAFILE (= --client-ca + required).
+    args, port = _serve(ca, tmp_path, "--http", "--require-client-cert", str(ca / "root.pem"))
     with run(args, tmp_path, "serve") as server:
         wait_for_port(port, server.proc)
         base = ["curl", "-sS", "--cacert", str(ca / "root.pem"), f"https://localhost:{port}/"]

@@ -43,6 +43,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--cert", action="append", help="certificate chain (repeat; chosen by SNI)")
     p.add_argument("--key", action="append", help="private key for each --cert")
     p.add_argument("--client-ca", help="ask clients for a certificate from these roots (mTLS)")
+    p.add_argument("--require-client-cert", metavar="CAFILE",
+                   help="short for --client-ca CAFILE --client-auth required")
     p.add_argument("--client-auth", choices=("optional", "required", "post-handshake"),
                    default="required",
                    help="with --client-ca: whether a client certificate is required, or asked "
@@ -173,7 +175,14 @@ def _session(sock: socket.socket, peer: str, config: ServerConfig, http: bool,
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.require_client_cert:
+        if args.client_ca and args.client_ca != args.require_client_cert:
+            raise SystemExit("tlsglass: --require-client-cert already names the client CA")
+        args.client_ca, args.client_auth = args.require_client_cert, "required"
     if isinstance(args.http, str):
+        if args.client_ca and args.client_auth == "post-handshake":
+            raise SystemExit("tlsglass: --client-auth post-handshake works with the echo "
+                             "server and the responder, not with --http DIR")
         return run_static(args)
     if args.site or args.redirect_port is not None or args.hsts is not None:
         raise SystemExit("tlsglass: --site, --redirect-port and --hsts need --http DIR "
