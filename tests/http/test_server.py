@@ -8,6 +8,7 @@ Clients: httpx over tlsglass (AsyncTLSGlassTransport), httpx over Python's ssl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import ssl
 import time
@@ -18,6 +19,7 @@ from typing import Any
 import h11
 import httpx
 
+import tlsglass
 from helpers import client_config
 from tlsglass.http import AccessRecord, AsyncTLSGlassTransport, HTTPSServer, ServerOptions
 from tlsglass.io import aio
@@ -305,3 +307,28 @@ def test_revalidation_gets_304(web: Web) -> None:
                 assert again.content == b""
 
     run(main())
+
+
+def test_failed_handshakes_reach_the_handshake_log(web: Web) -> None:
+    """A client that distrusts us and one that speaks garbage: each failure is logged with
+    the peer's address and the error, and the server keeps serving."""
+    failures: list[tuple[str, BaseException]] = []
+
+    async def main() -> None:
+        async with serving(web, handshake_log=lambda peer, exc: failures.append((peer, exc))
+                           ) as (server, _):
+            stranger = ssl.create_default_context()  # the system roots: not our test CA
+            async with httpx.AsyncClient(verify=stranger) as client:
+                with contextlib.suppress(httpx.ConnectError):
+                    await client.get(f"https://127.0.0.1:{server.port}/")
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(b"GET / HTTP/1.1\r\n\r\n")  # plain HTTP on the TLS port
+            await reader.read()
+            writer.close()
+            async with tlsglass_client(web, server.port) as client:
+                assert (await client.get(f"https://a.test:{server.port}/")).status_code == 200
+            assert server.stats.handshake_failures == 2
+
+    run(main())
+    assert [peer for peer, _ in failures] == ["127.0.0.1", "127.0.0.1"]
+    assert all(isinstance(exc, tlsglass.TLSError) for _, exc in failures), failures

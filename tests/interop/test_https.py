@@ -234,3 +234,5 @@ def test_curl_with_a_client_certificate(web: Web, pem: dict[str, Path], tmp_path
     # alert and close race curl's request, so curl reports either the alert or the
     # closed socket. Either way it fails, and no byte of the page reaches it.
     assert without.returncode != 0 and without.stdout == b"", without.stderr
+    # The server's side of it, in its handshake log on stderr.
+    assert "certificate_required" in _server.output(), _server.output()[-2000:]

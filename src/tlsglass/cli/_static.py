@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from tlsglass import CertifiedKey, TrustStore
 from tlsglass.ca import ThrowawayCA
-from tlsglass.cli._common import apply_common_options
+from tlsglass.cli._common import apply_common_options, explain
 from tlsglass.trace import Recorder, render_text
 
 __all__ = ["add_static_options", "narrate", "run_static"]
@@ -96,6 +96,8 @@ async def _serve(args: argparse.Namespace, log: TextIO) -> None:
     options = ServerOptions(
         hsts_max_age=args.hsts, handshake_timeout=args.handshake_timeout,
         idle_timeout=args.idle_timeout, access_log=lambda r: print(r.line(), file=log, flush=True),
+        handshake_log=lambda peer, exc: print(f"{peer}: {explain(exc)}", file=sys.stderr,
+                                              flush=True),
         narrate=(lambda peer, recorder: narrate(peer, recorder, with_bytes))
         if args.trace else None)
     server = HTTPSServer(sites, options, config=server_config(sites, **_tls_options(args)))

@@ -52,6 +52,7 @@ class AccessRecord:
 
 AccessLog = Callable[[AccessRecord], None]
 Narrator = Callable[[str, Recorder], None]
+HandshakeLog = Callable[[str, BaseException], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,6 +78,10 @@ class ServerOptions:
     max_request_body: int = 1 << 20
     max_connections: int = 10_000
     access_log: AccessLog | None = field(default=None, repr=False)
+    # Called with the peer's address and the error when a TLS handshake fails (a client
+    # that distrusts us, speaks an old version, or goes silent): what an operator looks
+    # for first, and what the access log, which records requests, cannot show.
+    handshake_log: HandshakeLog | None = field(default=None, repr=False)
     # Tracer (`tlsglass serve --http DIR --trace`): called once per TLS connection, when
     # its handshake is over (complete or failed), with the peer's address and a Recorder
     # of that handshake alone. Each connection then gets its own config copy.

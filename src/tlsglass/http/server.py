@@ -191,8 +191,10 @@ class HTTPSServer:
                 tls_reader, tls_writer = await wrap(
                     reader, writer, Connection(config),
                     handshake_timeout=self.app.options.handshake_timeout)
-            except (TLSError, OSError):  # OSError includes TimeoutError
+            except (TLSError, OSError) as exc:  # OSError includes TimeoutError
                 self.stats.handshake_failures += 1
+                if self.app.options.handshake_log is not None:
+                    self.app.options.handshake_log(_peer(writer), exc)
                 if narration is not None:
                     narration.tell()
                 return
@@ -264,3 +266,8 @@ class HTTPSServer:
         port = "" if self.port == 443 else f":{self.port}"
         path = target if target.startswith("/") else "/"
         return f"https://{shown}{port}{path}"
+
+
+def _peer(writer: asyncio.StreamWriter) -> str:
+    address = writer.get_extra_info("peername")
+    return str(address[0]) if isinstance(address, tuple) and address else "?"
