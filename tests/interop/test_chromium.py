@@ -1,7 +1,9 @@
 """A real browser: headless Chromium loads two sites from `tlsglass serve --http` by SNI.
 
-The CA is trusted the way a person would do it, in a fresh NSS database under a
-temporary HOME (no --ignore-certificate-errors), and host names are mapped to
+The certificates come from `tlsglass ca` and the CA is trusted the way a person would
+do it, `tlsglass ca trust --nss-db` into a fresh NSS database under a temporary HOME
+(no --ignore-certificate-errors): the README's "how do I get SSL" story end to end.
+Host names are mapped to
 127.0.0.1 inside Chromium only. The server's access log says what the connection
 negotiated: TLS 1.3, HTTP/2 through ALPN, and the group, which this test reports
 (Chromium offers X25519MLKEM768 and tlsglass prefers it). Every Chromium run is
@@ -34,16 +36,14 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Web:
     return make_web(tmp_path_factory.mktemp("web"))
 
 
-def _nss_home(tmp: Path, name: str, ca_file: Path | None) -> Path:
-    """A HOME whose NSS database (what Chromium on Linux reads) trusts `ca_file`."""
+def _nss_home(tmp: Path, name: str) -> Path:
+    """A HOME with an empty NSS database (what Chromium on Linux reads): it trusts nothing
+    until `tlsglass ca trust --nss-db` adds a root."""
     home = tmp / name
     nssdb = home / ".pki" / "nssdb"
     nssdb.mkdir(parents=True)
     certutil = need("certutil")
     subprocess.run([certutil, "-d", f"sql:{nssdb}", "-N", "--empty-password"], check=True)
-    if ca_file is not None:
-        subprocess.run([certutil, "-d", f"sql:{nssdb}", "-A", "-t", "C,,", "-n",
-                        "tlsglass test root", "-i", str(ca_file)], check=True)
     return home
 
 
@@ -70,23 +70,35 @@ def _chromium(home: Path, *args: str) -> str:
     return out.decode(errors="replace")
 
 
+def _tlsglass(*args: str, home: Path | None = None) -> None:
+    env = {**os.environ, "HOME": str(home)} if home is not None else None
+    result = subprocess.run([sys.executable, "-m", "tlsglass", *args], capture_output=True,
+                            text=True, timeout=60, check=False, env=env)
+    assert result.returncode == 0, result.stderr
+
+
 def test_chromium_loads_sites_over_tls13(web: Web, tmp_path: Path) -> None:
-    cert_a, key_a = web.pki.write(tmp_path, web.a, "a")
-    cert_b, key_b = web.pki.write(tmp_path, web.b, "b")
+    ca = tmp_path / "ca"
+    _tlsglass("ca", "init", "--dir", str(ca))
+    _tlsglass("ca", "issue", "server", "a.test", "--dir", str(ca))
+    _tlsglass("ca", "issue", "server", "b.test", "--dir", str(ca))
+    cert_a, key_a = ca / "issued" / "a.test.pem", ca / "issued" / "a.test.key"
+    cert_b, key_b = ca / "issued" / "b.test.pem", ca / "issued" / "b.test.key"
     port = free_port()
     serve = [sys.executable, "-m", "tlsglass", "serve", "--port", str(port),
              "--http", str(web.root_a), "--cert", str(cert_a), "--key", str(key_a),
              "--site", f"{web.root_b}:{cert_b}:{key_b}", "--hsts", "300"]
     with run(serve, tmp_path, "tlsglass-serve") as server:
         wait_for_port(port, server.proc)
-        home = _nss_home(tmp_path, "home", web.ca_file)
+        home = _nss_home(tmp_path, "home")
+        _tlsglass("ca", "trust", "--dir", str(ca), "--nss-db", home=home)  # ~/.pki/nssdb
         page_a = _chromium(home, "--dump-dom", f"https://a.test:{port}/")
         page_b = _chromium(home, "--dump-dom", f"https://b.test:{port}/")
         shot = tmp_path / "a.test.png"
         _chromium(home, f"--screenshot={shot}", "--window-size=800,600",
                   f"https://a.test:{port}/")
         # Control: a browser that does not trust the CA gets no page.
-        untrusting = _nss_home(tmp_path, "untrusting", None)
+        untrusting = _nss_home(tmp_path, "untrusting")
         refused = _chromium(untrusting, "--dump-dom", f"https://a.test:{port}/")
         log = server.wait_output("sni=b.test")
     assert '<h1 id="site">site A</h1>' in page_a
