@@ -18,6 +18,7 @@ __all__ = [
     "KeyInstalled",
     "MessageTrace",
     "RecordTrace",
+    "RefusedMessage",
     "StateChange",
     "TraceRecord",
     "TraceSink",
@@ -55,6 +56,17 @@ class MessageTrace(TraceRecord):
     direction: str
     message: HandshakeMessage
     raw: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefusedMessage(TraceRecord):
+    """A handshake message that arrived and was refused before it could be handled: it
+    came out of order, or did not decode, or broke an extension rule. `raw` is the whole
+    message as received (header included), so the tracer can show what was wrong."""
+
+    msg_type: int
+    raw: bytes
+    reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

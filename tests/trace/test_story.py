@@ -159,3 +159,29 @@ def test_unknown_values_render_by_number() -> None:
     [step] = story.story().steps
     assert step.title == "Alert unknown 0xc7"
     assert story.story().outcome == "failed"
+
+
+@pytest.mark.parametrize(("body", "alert", "reason"), [
+    (b"\x02\x00\x00\x02\xff\xff", tlsglass.AlertDescription.DECODE_ERROR, ""),
+    (b"\x14\x00\x00\x20" + bytes(32), tlsglass.AlertDescription.UNEXPECTED_MESSAGE,
+     "expected SERVER_HELLO, got FINISHED"),
+])
+def test_a_refused_message_is_shown_with_its_bytes(body: bytes, alert: int,
+                                                   reason: str) -> None:
+    """A message that does not decode, or comes out of order, is a step of its own: what
+    it claimed to be, why it was refused, and every byte that arrived."""
+    recorder = Recorder()
+    client = tlsglass.Connection(client_config(Pki(), trace=recorder))
+    client.start_handshake()
+    with pytest.raises(tlsglass.RemoteProtocolError) as info:
+        client.receive_data(b"\x16\x03\x03" + len(body).to_bytes(2, "big") + body)
+    assert info.value.alert == alert
+    story = recorder.story("client", with_bytes=True)
+    refused = [s for s in story.steps if s.title.endswith("(refused)")]
+    assert len(refused) == 1, _titles(story)
+    step = refused[0]
+    assert step.sender == "server" and reason in step.summary
+    assert b"".join(f.data for f in step.message_bytes) == body
+    assert step.record_bytes  # the record that carried it, labelled too
+    text = render_text(story)
+    assert "(refused)" in text and "not decoded (refused)" in text

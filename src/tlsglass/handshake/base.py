@@ -16,10 +16,16 @@ from typing import ClassVar, Protocol
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import SuiteInfo
 from tlsglass.enums import ExtensionType, HandshakeType, describe
-from tlsglass.errors import UnexpectedMessage
+from tlsglass.errors import ProtocolError, UnexpectedMessage
 from tlsglass.events import Event
 from tlsglass.keyschedule import KeyBlock12
-from tlsglass.observe import Decision, MessageTrace, TraceRecord, TrustDecision
+from tlsglass.observe import (
+    Decision,
+    MessageTrace,
+    RefusedMessage,
+    TraceRecord,
+    TrustDecision,
+)
 from tlsglass.transcript import Transcript
 from tlsglass.wire.extension_block import check_extensions, find_raw
 from tlsglass.wire.handshake import HandshakeMessage, ServerHello, decode_handshake
@@ -189,11 +195,30 @@ def _tls13_rules(state: State, msg: HandshakeMessage) -> bool:
 
 def dispatch(state: State, msg_type: int, raw: bytes, out: Output) -> State:
     """Check the message is expected here, decode it, feed the transcript, hand it over."""
+    try:
+        msg = _accept(state, msg_type, raw, out.role)
+    except ProtocolError as exc:
+        if out.tracing:  # refused before it could be decoded or handled: show its bytes
+            out.trace(RefusedMessage(role=out.role, msg_type=msg_type, raw=raw,
+                                     reason=str(exc)))
+        raise
+    if msg is None:
+        return state
+    if out.tracing:
+        out.trace(MessageTrace(role=out.role, direction="in", message=msg, raw=raw))
+    transcript = state.transcript_for(msg_type, out)
+    if transcript is not None:
+        transcript.add(raw)
+    return state.handle(msg, out)
+
+
+def _accept(state: State, msg_type: int, raw: bytes, role: str) -> HandshakeMessage | None:
+    """The decoded message if this state takes it; None for one ignored on purpose."""
     if msg_type not in state.expects:
-        if msg_type == HandshakeType.HELLO_REQUEST and state.tls12 and out.role == "client":
+        if msg_type == HandshakeType.HELLO_REQUEST and state.tls12 and role == "client":
             # RFC 5246 §7.4.1.1: ignored while a handshake is under way, and never hashed.
             decode_handshake12(msg_type, raw[4:])
-            return state
+            return None
         wanted = " or ".join(sorted(t.name for t in state.expects)) or "no handshake message"
         raise UnexpectedMessage(
             f"in {state.name}: expected {wanted}, got {describe(HandshakeType, msg_type)}")
@@ -203,9 +228,4 @@ def dispatch(state: State, msg_type: int, raw: bytes, out: Output) -> State:
         context = HandshakeType.HELLO_RETRY_REQUEST
     if hasattr(msg, "extensions"):
         check_extensions(msg.extensions, context, _tls13_rules(state, msg))
-    if out.tracing:
-        out.trace(MessageTrace(role=out.role, direction="in", message=msg, raw=raw))
-    transcript = state.transcript_for(msg_type, out)
-    if transcript is not None:
-        transcript.add(raw)
-    return state.handle(msg, out)
+    return msg

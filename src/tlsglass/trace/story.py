@@ -30,6 +30,7 @@ from tlsglass.observe import (
     KeyInstalled,
     MessageTrace,
     RecordTrace,
+    RefusedMessage,
     StateChange,
     TraceRecord,
     TrustDecision,
@@ -186,6 +187,8 @@ class _Builder:
         match record:
             case MessageTrace():
                 self.message(record)
+            case RefusedMessage():
+                self.refused(record)
             case RecordTrace():
                 self.record(record)
             case AlertTrace():
@@ -225,6 +228,29 @@ class _Builder:
         if record.direction == "out":
             self.awaiting_record.append(len(self.drafts) - 1)
         self.key_schedule12(msg)
+
+    def refused(self, record: RefusedMessage) -> None:
+        """A message we refused before handling it: what it claimed to be, why it was
+        refused, and (with bytes) exactly what arrived."""
+        sender, receiver = self.who("in")
+        name = message_name(record.msg_type)
+        raw = record.raw
+        record_bytes: tuple[ByteField, ...] = ()
+        if self.last_in_record is not None and self.with_bytes:
+            last = self.last_in_record
+            record_bytes = annotate_record_header(last.header, last.content_type,
+                                                  last.protected)
+        self.add(Step(
+            number=len(self.drafts) + 1, kind="message", sender=sender, receiver=receiver,
+            title=f"{name} (refused)", encrypted=self.read_encrypted,
+            summary=f"The {sender} sends a {name} message that we refuse: {record.reason}.",
+            why="Every byte from the network is untrusted: a message out of order, or one "
+                "that does not decode exactly, ends the handshake with the alert the RFC "
+                "names for it.", rfc="RFC 8446 §6.2, RFC 5246 §7.2.2",
+            fields=(("msg_type", describe(HandshakeType, record.msg_type)),
+                    ("length", str(max(0, len(raw) - 4)))),
+            message_bytes=_undecoded(raw) if self.with_bytes else (),
+            record_bytes=record_bytes))
 
     def message_bytes(self, msg: HandshakeMessage, raw: bytes) -> tuple[ByteField, ...]:
         """A 1.2 key exchange's body is laid out by the suite; everything else generically."""
@@ -408,3 +434,18 @@ def build_story(records: Iterable[TraceRecord], role: str | None = None, *,
         if record.role == role:
             builder.feed(record)
     return builder.finish(secrets if reveal else ())
+
+
+def _undecoded(raw: bytes) -> tuple[ByteField, ...]:
+    """A refused message's bytes: its 4-byte header labelled, the body as it came."""
+    if len(raw) < 4:
+        return (ByteField(start=0, end=len(raw), label="bytes", value="truncated header",
+                          depth=0, data=raw),)
+    return (
+        ByteField(start=0, end=1, label="msg_type", value=describe(HandshakeType, raw[0]),
+                  depth=0, data=raw[:1]),
+        ByteField(start=1, end=4, label="length", value=str(int.from_bytes(raw[1:4], "big")),
+                  depth=0, data=raw[1:4]),
+        ByteField(start=4, end=len(raw), label="body", value="not decoded (refused)",
+                  depth=0, data=raw[4:]),
+    )
