@@ -5,13 +5,15 @@ shares, signature schemes, SNI, ALPN, and optionally GREASE (RFC 8701). A
 `hello_hook` may rewrite the ClientHello before it is sent (custom handshakes,
 protocol research, replaying RFC 8448); the key pairs it must match come from the
 config's key-pair factory. What happens once the ServerHello arrives lives in
-client13.py.
+client13.py and client12.py; the one check both make of the server's chain,
+`verify_server`, lives here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from tlsglass.config import (
     DEFAULT_CERT_SIGNATURE_SCHEMES,
@@ -20,7 +22,8 @@ from tlsglass.config import (
 )
 from tlsglass.crypto.kx import KeyPair
 from tlsglass.enums import NamedGroup, ProtocolVersion
-from tlsglass.handshake.base import Negotiated, Output, decide
+from tlsglass.errors import TLSError
+from tlsglass.handshake.base import Negotiated, Output, decide, report_trust
 from tlsglass.handshake.early13 import begin_early_data, wants_early_data
 from tlsglass.handshake.negotiate import is_ip_literal, names
 from tlsglass.handshake.psk13 import OfferedPsk, offer_psk
@@ -46,8 +49,11 @@ from tlsglass.wire.extensions import (
     SupportedVersionsClientHello,
 )
 from tlsglass.wire.handshake import ClientHello
+from tlsglass.x509 import Certificate as X509Certificate
+from tlsglass.x509 import VerifiedChain, verify_server_chain
 
-__all__ = ["ClientHelloSent", "offers_tls12", "session_store_key12", "start_client"]
+__all__ = ["ClientHelloSent", "offers_tls12", "session_store_key12", "start_client",
+           "verify_server"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,3 +197,28 @@ def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
                            offered_extensions=frozenset(e.type_code for e in hello.extensions),
                            server_name=config.server_name, psk=psk, session12=session12)
 
+
+def verify_server(sent: ClientHelloSent, chain: tuple[X509Certificate, ...], out: Output,
+                  check_leaf: Callable[[X509Certificate], None] | None = None
+                  ) -> VerifiedChain | None:
+    """The server's chain judged as the config says (custom verifier, deliberately
+    skipped, or the trust store and the name), plus `check_leaf` (TLS 1.2's key-usage
+    rule); the verdict, or the refusal, goes to the tracer. None: not verified."""
+    config = sent.config
+    try:
+        if config.verifier is not None:
+            verified = config.verifier(chain, sent.server_name, config.clock())
+        elif config.insecure_skip_verification:
+            verified = None
+        else:
+            now = datetime.fromtimestamp(config.clock(), UTC)
+            verified = verify_server_chain(chain, config.trust, sent.server_name, now)
+        if check_leaf is not None:
+            check_leaf(chain[0])
+    except TLSError as exc:
+        report_trust(out, "server", chain, None, server_name=sent.server_name, error=exc)
+        raise
+    method = ("custom verifier" if config.verifier is not None else
+              "verification disabled" if verified is None else "trust store")
+    report_trust(out, "server", chain, verified, server_name=sent.server_name, method=method)
+    return verified

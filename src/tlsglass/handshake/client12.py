@@ -18,7 +18,6 @@ renegotiation_info extension only proves the server would refuse the attack
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import ClassVar, Literal
 
 from tlsglass.config import (
@@ -44,7 +43,6 @@ from tlsglass.errors import (
     HandshakeFailure,
     IllegalParameter,
     ProtocolVersionError,
-    TLSError,
     UnsupportedCertificate,
     UnsupportedExtension,
 )
@@ -55,9 +53,8 @@ from tlsglass.handshake.base import (
     Output,
     State,
     decide,
-    report_trust,
 )
-from tlsglass.handshake.client import ClientHelloSent, session_store_key12
+from tlsglass.handshake.client import ClientHelloSent, session_store_key12, verify_server
 from tlsglass.handshake.connected12 import (
     Connected12,
     SessionKeys12,
@@ -104,7 +101,7 @@ from tlsglass.wire.handshake12 import (
     SignedParams,
 )
 from tlsglass.x509 import Certificate as X509Certificate
-from tlsglass.x509 import VerifiedChain, verify_server_chain
+from tlsglass.x509 import VerifiedChain
 
 __all__ = ["WaitCertificate", "WaitChangeCipherSpec", "WaitFinished", "WaitServerHelloDone",
            "WaitServerKeyExchange", "server_hello12"]
@@ -245,16 +242,8 @@ class WaitCertificate(_State12):
             raise DecodeError("server sent an empty Certificate message")
         chain = tuple(X509Certificate.from_der(der) for der in msg.certificate_list)
         sent = self.hello.sent
-        try:
-            verified = _verify(sent, chain)
-            _check_key_usage(self.hello, chain[0])
-        except TLSError as exc:
-            report_trust(out, "server", chain, None, server_name=sent.server_name, error=exc)
-            raise
-        method = ("custom verifier" if sent.config.verifier is not None else
-                  "verification disabled" if verified is None else "trust store")
-        report_trust(out, "server", chain, verified, server_name=sent.server_name,
-                     method=method)
+        verified = verify_server(sent, chain, out,
+                                 check_leaf=lambda leaf: _check_key_usage(self.hello, leaf))
         if is_rsa(self.hello.suite.key_exchange):
             # RSA key transport: no ServerKeyExchange; the server proves it holds the key
             # by reading our premaster secret, which its Finished shows.
@@ -275,15 +264,6 @@ def _check_key_usage(hello: _Hello12, leaf: X509Certificate) -> None:
         raise UnsupportedCertificate(f"the server certificate's keyUsage does not allow "
                                      f"{usage} as {kind} needs (RFC 5246 §7.4.2)")
 
-
-def _verify(sent: ClientHelloSent, chain: tuple[X509Certificate, ...]) -> VerifiedChain | None:
-    config = sent.config
-    if config.verifier is not None:
-        return config.verifier(chain, sent.server_name, config.clock())
-    if config.insecure_skip_verification:
-        return None
-    now = datetime.fromtimestamp(config.clock(), UTC)
-    return verify_server_chain(chain, config.trust, sent.server_name, now)
 
 
 def _accepted_schemes(config: ClientConfig) -> tuple[int, ...]:

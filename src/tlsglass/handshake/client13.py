@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import ClassVar
 
 from tlsglass.crypto import sign
@@ -40,7 +39,6 @@ from tlsglass.errors import (
     DecryptError,
     IllegalParameter,
     MissingExtension,
-    TLSError,
     UnexpectedMessage,
     UnsupportedExtension,
 )
@@ -51,9 +49,8 @@ from tlsglass.handshake.base import (
     Output,
     State,
     decide,
-    report_trust,
 )
-from tlsglass.handshake.client import ClientHelloSent
+from tlsglass.handshake.client import ClientHelloSent, verify_server
 from tlsglass.handshake.client12 import server_hello12
 from tlsglass.handshake.client_auth13 import client_connected, send_client_certificate
 from tlsglass.handshake.connected13 import certificate_verify_content
@@ -92,7 +89,7 @@ from tlsglass.wire.handshake import (
     ServerHello,
 )
 from tlsglass.x509 import Certificate as X509Certificate
-from tlsglass.x509 import VerifiedChain, verify_server_chain
+from tlsglass.x509 import VerifiedChain
 
 __all__ = ["WaitCV", "WaitCert", "WaitCertCR", "WaitEE", "WaitFinished", "WaitSH"]
 
@@ -349,27 +346,10 @@ def _certificate(state: WaitCertCR, msg: HandshakeMessage, out: Output) -> State
     for entry in msg.certificate_list:
         _check_unsolicited(entry.extensions, state.sent.offered_extensions)
     chain = tuple(X509Certificate.from_der(e.cert_data) for e in msg.certificate_list)
-    try:
-        verified = _verify(state.sent, chain)
-    except TLSError as exc:
-        report_trust(out, "server", chain, None, server_name=state.sent.server_name, error=exc)
-        raise
-    method = ("custom verifier" if state.sent.config.verifier is not None else
-              "verification disabled" if verified is None else "trust store")
-    report_trust(out, "server", chain, verified, server_name=state.sent.server_name,
-                 method=method)
+    verified = verify_server(state.sent, chain, out)
     return WaitCV(sent=state.sent, keys=state.keys, group=state.group, ccs_sent=state.ccs_sent,
                   alpn=state.alpn, request=state.request, chain=chain, verified=verified)
 
-
-def _verify(sent: ClientHelloSent, chain: tuple[X509Certificate, ...]) -> VerifiedChain | None:
-    config = sent.config
-    if config.verifier is not None:
-        return config.verifier(chain, sent.server_name, config.clock())
-    if config.insecure_skip_verification:
-        return None
-    now = datetime.fromtimestamp(config.clock(), UTC)
-    return verify_server_chain(chain, config.trust, sent.server_name, now)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
