@@ -38,7 +38,7 @@ from tlsglass.scan.probes import (
 )
 from tlsglass.scan.transport import Flight, Target
 from tlsglass.scan.verdict import judge
-from tlsglass.wire import Certificate12, Reader
+from tlsglass.wire import Certificate12, decode_whole
 
 __all__ = ["scan"]
 
@@ -141,9 +141,7 @@ def _chain(target: Target, trust: tlsglass.TrustStore, facts: Tls13Facts,
     if body is None:
         return None
     try:
-        r = Reader(body)
-        message = Certificate12.decode(r)
-        r.finish("Certificate")
+        message = decode_whole(Certificate12.decode, body, "Certificate")
         certs = tuple(tlsglass.Certificate.from_der(d) for d in message.certificate_list)
     except tlsglass.TLSError as exc:
         return ChainFinding(certificates=(), source="TLS 1.2 Certificate", order_ok=False,

@@ -25,6 +25,7 @@ from tlsglass.wire import (
     RecordHeader,
     ServerHello,
     SupportedVersionsServerHello,
+    decode_whole,
     find,
 )
 
@@ -139,9 +140,7 @@ class _Framer:
         if self.server_hello is None:
             if msg_type != HandshakeType.SERVER_HELLO:
                 raise DecodeError(f"first handshake message is type {msg_type}, not ServerHello")
-            r = Reader(body)
-            sh = ServerHello.decode(r)
-            r.finish("ServerHello")
+            sh = decode_whole(ServerHello.decode, body, "ServerHello")
             self.server_hello = sh
             # TLS 1.3 (and a HelloRetryRequest): what follows is encrypted or a new flight.
             self.done = _is_tls13(sh)

@@ -4,7 +4,7 @@ Public but provisional, for people who build or inspect messages by hand.
 """
 
 from tlsglass.wire.alert import CHANGE_CIPHER_SPEC_BODY, Alert
-from tlsglass.wire.buffer import Reader, Writer
+from tlsglass.wire.buffer import Reader, Writer, decode_whole
 from tlsglass.wire.extension_block import *  # noqa: F403
 from tlsglass.wire.extension_block import __all__ as _block_all
 from tlsglass.wire.extensions import *  # noqa: F403
@@ -19,5 +19,6 @@ from tlsglass.wire.record import *  # noqa: F403
 from tlsglass.wire.record import __all__ as _rec_all
 from tlsglass.wire.ticket import SessionState
 
-__all__ = ["CHANGE_CIPHER_SPEC_BODY", "Alert", "Reader", "SessionState", "Writer", *_ext_all,
+__all__ = ["CHANGE_CIPHER_SPEC_BODY", "Alert", "Reader", "SessionState", "Writer", "decode_whole",
+           *_ext_all,
            *_block_all, *_hs_all, *_hs12_all, *_rec_all, *_legacy_all]

@@ -17,11 +17,19 @@ from typing import TypeVar
 
 from tlsglass.errors import DecodeError, EncodeError
 
-__all__ = ["Reader", "Writer"]
+__all__ = ["Reader", "Writer", "decode_whole"]
 
 T = TypeVar("T")
 
 _MAX_FOR_WIDTH = {1: 0xFF, 2: 0xFFFF, 3: 0xFFFFFF, 4: 0xFFFFFFFF}
+
+
+def decode_whole(decode: Callable[[Reader], T], data: bytes, what: str) -> T:
+    """`decode` over all of `data`: DecodeError if it stops short (convention 5)."""
+    r = Reader(data)
+    value = decode(r)
+    r.finish(what)
+    return value
 
 
 class Reader:

@@ -16,7 +16,7 @@ from typing import ClassVar, Final, Self
 
 from tlsglass.enums import HandshakeType, ProtocolVersion
 from tlsglass.errors import DecodeError
-from tlsglass.wire.buffer import Reader, Writer
+from tlsglass.wire.buffer import Reader, Writer, decode_whole
 from tlsglass.wire.extension_block import decode_extensions, encode_extensions
 from tlsglass.wire.extensions import Extension
 
@@ -325,7 +325,4 @@ def decode_handshake(msg_type: int, body: bytes) -> HandshakeMessage:
     cls = _TLS13_MESSAGES.get(msg_type)
     if cls is None:
         raise DecodeError(f"unknown handshake message type {msg_type}")
-    r = Reader(body)
-    msg = cls.decode(r)
-    r.finish(cls.__name__)
-    return msg
+    return decode_whole(cls.decode, body, cls.__name__)

@@ -20,7 +20,7 @@ from typing import ClassVar, Final, Self
 
 from tlsglass.enums import HandshakeType
 from tlsglass.errors import DecodeError
-from tlsglass.wire.buffer import Reader, Writer
+from tlsglass.wire.buffer import Reader, Writer, decode_whole
 from tlsglass.wire.handshake import (
     CertificateVerify,
     ClientHello,
@@ -225,9 +225,7 @@ class SignedParams:
     @classmethod
     def from_body(cls, body: bytes, dhe: bool = False) -> tuple[Self, bytes]:
         """Decode a whole ServerKeyExchange body; also return the signed params bytes."""
-        r = Reader(body)
-        signed = cls.decode_dhe(r) if dhe else cls.decode(r)
-        r.finish("ServerKeyExchange")
+        signed = decode_whole(cls.decode_dhe if dhe else cls.decode, body, "ServerKeyExchange")
         return signed, body[:len(body) - 4 - len(signed.signature)]
 
 
@@ -246,10 +244,7 @@ class EcdheClientPublic:
 
     @classmethod
     def from_body(cls, body: bytes) -> Self:
-        r = Reader(body)
-        public = cls.decode(r)
-        r.finish("ClientKeyExchange")
-        return public
+        return decode_whole(cls.decode, body, "ClientKeyExchange")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,10 +262,7 @@ class DheClientPublic:
 
     @classmethod
     def from_body(cls, body: bytes) -> Self:
-        r = Reader(body)
-        public = cls.decode(r)
-        r.finish("ClientKeyExchange")
-        return public
+        return decode_whole(cls.decode, body, "ClientKeyExchange")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -288,10 +280,7 @@ class EncryptedPreMasterSecret:
 
     @classmethod
     def from_body(cls, body: bytes) -> Self:
-        r = Reader(body)
-        value = cls.decode(r)
-        r.finish("ClientKeyExchange")
-        return value
+        return decode_whole(cls.decode, body, "ClientKeyExchange")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -324,7 +313,4 @@ def decode_handshake12(msg_type: int, body: bytes) -> HandshakeMessage:
     cls = _TLS12_MESSAGES.get(msg_type)
     if cls is None:
         raise DecodeError(f"unknown TLS 1.2 handshake message type {msg_type}")
-    r = Reader(body)
-    msg = cls.decode(r)
-    r.finish(cls.__name__)
-    return msg
+    return decode_whole(cls.decode, body, cls.__name__)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Final, Self
 
 from tlsglass.errors import DecodeError
-from tlsglass.wire.buffer import Reader, Writer
+from tlsglass.wire.buffer import Reader, Writer, decode_whole
 
 __all__ = ["SESSION_STATE_FORMAT", "SessionState"]
 
@@ -93,7 +93,4 @@ class SessionState:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        r = Reader(data)
-        state = cls.decode(r)
-        r.finish("session state")
-        return state
+        return decode_whole(cls.decode, data, "session state")
