@@ -30,6 +30,7 @@ __all__ = [
     "CertificateRequest",
     "CertificateVerify",
     "ClientHello",
+    "EmptyMessage",
     "EncryptedExtensions",
     "EndOfEarlyData",
     "Finished",
@@ -276,10 +277,8 @@ class NewSessionTicket(HandshakeMessage):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class EndOfEarlyData(HandshakeMessage):
-    """§4.5: empty."""
-
-    msg_type: ClassVar[HandshakeType] = HandshakeType.END_OF_EARLY_DATA
+class EmptyMessage(HandshakeMessage):
+    """A message with no body (EndOfEarlyData; TLS 1.2's HelloRequest, ServerHelloDone)."""
 
     def encode(self, w: Writer) -> None:
         return None
@@ -287,6 +286,13 @@ class EndOfEarlyData(HandshakeMessage):
     @classmethod
     def decode(cls, r: Reader) -> Self:
         return cls()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndOfEarlyData(EmptyMessage):
+    """§4.5: empty."""
+
+    msg_type: ClassVar[HandshakeType] = HandshakeType.END_OF_EARLY_DATA
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,6 +24,7 @@ from tlsglass.wire.buffer import Reader, Writer, decode_whole
 from tlsglass.wire.handshake import (
     CertificateVerify,
     ClientHello,
+    EmptyMessage,
     Finished,
     HandshakeMessage,
     ServerHello,
@@ -52,17 +53,10 @@ EC_CURVE_TYPE_NAMED_CURVE: Final = 3
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class HelloRequest(HandshakeMessage):
+class HelloRequest(EmptyMessage):
     """RFC 5246 §7.4.1.1: empty; a server's request to renegotiate (which we refuse)."""
 
     msg_type: ClassVar[HandshakeType] = HandshakeType.HELLO_REQUEST
-
-    def encode(self, w: Writer) -> None:
-        return None
-
-    @classmethod
-    def decode(cls, r: Reader) -> Self:
-        return cls()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,17 +124,10 @@ class ServerKeyExchange(HandshakeMessage):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ServerHelloDone(HandshakeMessage):
+class ServerHelloDone(EmptyMessage):
     """RFC 5246 §7.4.5: empty."""
 
     msg_type: ClassVar[HandshakeType] = HandshakeType.SERVER_HELLO_DONE
-
-    def encode(self, w: Writer) -> None:
-        return None
-
-    @classmethod
-    def decode(cls, r: Reader) -> Self:
-        return cls()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
