@@ -16,7 +16,6 @@ all of them Connected: application data and KeyUpdate keep flowing meanwhile.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime
 from typing import ClassVar
 
 from tlsglass.config import ServerConfig
@@ -30,6 +29,7 @@ from tlsglass.errors import (
 from tlsglass.events import PostHandshakeAuthComplete
 from tlsglass.handshake.base import Negotiated, Output, State, decide
 from tlsglass.handshake.connected13 import Connected, certificate_verify_content
+from tlsglass.handshake.server import verify_client
 from tlsglass.handshake.server13 import certificate_request
 from tlsglass.keyschedule import verify_finished
 from tlsglass.transcript import Transcript
@@ -40,7 +40,6 @@ from tlsglass.wire.handshake import (
     HandshakeMessage,
 )
 from tlsglass.x509 import Certificate as X509Certificate
-from tlsglass.x509 import verify_client_chain
 
 __all__ = ["PostAuthWaitCV", "PostAuthWaitCert", "PostAuthWaitFinished",
            "start_post_handshake_auth"]
@@ -100,11 +99,7 @@ class PostAuthWaitCert(_PostAuth):
             decide(out, "client_certificate", "none", (), "the client declined (§4.6.2)")
             return PostAuthWaitFinished(**self._carry())  # type: ignore[arg-type]
         chain = tuple(X509Certificate.from_der(e.cert_data) for e in msg.certificate_list)
-        trust = self.config.client_trust
-        assert trust is not None  # checked before the request was sent
-        verify_client_chain(chain, trust, datetime.fromtimestamp(self.config.clock(), UTC))
-        decide(out, "client_certificate", chain[0].subject, (),
-               "its chain leads to a root the server trusts for clients")
+        verify_client(self.config, chain, out)
         return PostAuthWaitCV(chain=chain, **self._carry())  # type: ignore[arg-type]
 
 

@@ -9,6 +9,7 @@ server13.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from tlsglass.config import CertifiedKey, ServerConfig
 from tlsglass.crypto.suites import TLS13_SUITES, SuiteInfo
@@ -25,10 +26,12 @@ from tlsglass.errors import (
     DecodeError,
     IllegalParameter,
     InappropriateFallback,
+    InternalError,
     MissingExtension,
     ProtocolVersionError,
+    TLSError,
 )
-from tlsglass.handshake.base import Output, decide
+from tlsglass.handshake.base import Output, decide, report_trust
 from tlsglass.handshake.negotiate import (
     check_client_key_shares,
     names,
@@ -49,8 +52,11 @@ from tlsglass.wire.extensions import (
     SupportedVersionsClientHello,
 )
 from tlsglass.wire.handshake import ClientHello
+from tlsglass.x509 import Certificate as X509Certificate
+from tlsglass.x509 import VerifiedChain, verify_client_chain
 
-__all__ = ["Offer", "Plan", "choose_version", "plan", "read_offer", "server_name_of"]
+__all__ = ["Offer", "Plan", "choose_version", "plan", "read_offer", "server_name_of",
+           "verify_client"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -241,3 +247,22 @@ def plan(config: ServerConfig, offer: Offer, out: Output, forced_suite: int | No
                "server's most preferred protocol that the client offers")
     return Plan(suite=suite, share=share, retry_group=retry_group, certified=certified,
                 signature_scheme=scheme, alpn=alpn)
+
+
+def verify_client(config: ServerConfig, chain: tuple[X509Certificate, ...], out: Output
+                  ) -> VerifiedChain:
+    """A client's chain against the roots we trust for clients (TLS 1.3 and 1.2, in the
+    handshake or after it); the verdict, or the refusal, goes to the tracer."""
+    trust = config.client_trust
+    if trust is None:  # ServerConfig refuses client_auth without client_trust
+        raise InternalError("client certificate verification without client_trust")
+    try:
+        verified = verify_client_chain(chain, trust,
+                                       datetime.fromtimestamp(config.clock(), UTC))
+    except TLSError as exc:
+        report_trust(out, "client", chain, None, error=exc)
+        raise
+    report_trust(out, "client", chain, verified)
+    decide(out, "client_certificate", chain[0].subject, (),
+           "its chain leads to a root the server trusts for clients")
+    return verified

@@ -16,7 +16,6 @@ can also speak TLS 1.3 marks its random with the downgrade sentinel (RFC 8446 §
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from tlsglass.config import TLS12_EXTRA_SIGNATURE_SCHEMES, CertifiedKey, ServerConfig
@@ -30,9 +29,9 @@ from tlsglass.enums import (
     SignatureScheme,
     describe,
 )
-from tlsglass.errors import DecryptError, HandshakeFailure, IllegalParameter, TLSError
+from tlsglass.errors import DecryptError, HandshakeFailure, IllegalParameter
 from tlsglass.events import HandshakeComplete
-from tlsglass.handshake.base import Negotiated, Output, State, decide, report_trust
+from tlsglass.handshake.base import Negotiated, Output, State, decide
 from tlsglass.handshake.connected12 import (
     Connected12,
     SessionKeys12,
@@ -59,6 +58,7 @@ from tlsglass.handshake.resume12 import (
     remember_session12,
     resume_server12,
 )
+from tlsglass.handshake.server import verify_client
 from tlsglass.wire.buffer import Writer
 from tlsglass.wire.extensions import (
     ALPN,
@@ -88,7 +88,6 @@ from tlsglass.wire.handshake12 import (
 )
 from tlsglass.wire.ticket import SessionState
 from tlsglass.x509 import Certificate as X509Certificate
-from tlsglass.x509 import verify_client_chain
 
 __all__ = ["WaitCertificateVerify", "WaitChangeCipherSpec",
            "WaitClientCertificate", "WaitClientKeyExchange", "WaitFinished", "plan12",
@@ -279,17 +278,7 @@ class WaitClientCertificate(WaitClientKeyExchange):
             decide(out, "client_certificate", "none", (), "the client has none; optional")
         else:
             chain = tuple(X509Certificate.from_der(der) for der in msg.certificate_list)
-            trust = self.config.client_trust
-            assert trust is not None
-            try:
-                verified = verify_client_chain(chain, trust,
-                                               datetime.fromtimestamp(self.config.clock(), UTC))
-            except TLSError as exc:
-                report_trust(out, "client", chain, None, error=exc)
-                raise
-            report_trust(out, "client", chain, verified)
-            decide(out, "client_certificate", chain[0].subject, (),
-                   "its chain leads to a root the server trusts for clients")
+            verify_client(self.config, chain, out)
         return WaitClientKeyExchange(
             config=self.config, suite=self.suite,
             negotiated=replace(self.negotiated, peer_certificates=chain),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import ClassVar
 
 from tlsglass.config import ServerConfig
@@ -33,7 +32,6 @@ from tlsglass.errors import (
     DecodeError,
     DecryptError,
     IllegalParameter,
-    TLSError,
     UnexpectedMessage,
 )
 from tlsglass.events import EarlyDataReceived, HandshakeComplete
@@ -43,13 +41,19 @@ from tlsglass.handshake.base import (
     Output,
     State,
     decide,
-    report_trust,
 )
 from tlsglass.handshake.connected13 import Connected, certificate_verify_content
 from tlsglass.handshake.early13 import accept_early_data
 from tlsglass.handshake.keys13 import HandshakeKeys, application_secrets, handshake_keys
 from tlsglass.handshake.psk13 import AcceptedPsk, claim_ticket, issue_tickets, select_psk
-from tlsglass.handshake.server import Offer, Plan, choose_version, plan, read_offer
+from tlsglass.handshake.server import (
+    Offer,
+    Plan,
+    choose_version,
+    plan,
+    read_offer,
+    verify_client,
+)
 from tlsglass.handshake.server12 import start12
 from tlsglass.keyschedule import (
     EarlySecret,
@@ -90,7 +94,6 @@ from tlsglass.wire.handshake import (
     ServerHello,
 )
 from tlsglass.x509 import Certificate as X509Certificate
-from tlsglass.x509 import verify_client_chain
 
 __all__ = ["Start", "WaitCV", "WaitCert", "WaitFinished"]
 
@@ -362,17 +365,7 @@ class WaitCert(_AfterServerFinished):
             decide(out, "client_certificate", "none", (), "the client has none; optional")
             return WaitFinished(**self._carry())  # type: ignore[arg-type]
         chain = tuple(X509Certificate.from_der(e.cert_data) for e in msg.certificate_list)
-        trust = self.config.client_trust
-        assert trust is not None
-        now = datetime.fromtimestamp(self.config.clock(), UTC)
-        try:
-            verified = verify_client_chain(chain, trust, now)
-        except TLSError as exc:
-            report_trust(out, "client", chain, None, error=exc)
-            raise
-        report_trust(out, "client", chain, verified)
-        decide(out, "client_certificate", chain[0].subject, (),
-               "its chain leads to a root the server trusts for clients")
+        verify_client(self.config, chain, out)
         return WaitCV(chain=chain, **self._carry())  # type: ignore[arg-type]
 
 
