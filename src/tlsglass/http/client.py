@@ -252,6 +252,16 @@ def _alpn_carrier() -> ssl.SSLContext:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
+def _pool_options(limits: httpx.Limits | None, http1: bool, http2: bool, retries: int
+                  ) -> dict[str, Any]:
+    """What both connection pools take from the transport's arguments."""
+    limits = limits or _LIMITS
+    return {"ssl_context": _alpn_carrier(), "max_connections": limits.max_connections,
+            "max_keepalive_connections": limits.max_keepalive_connections,
+            "keepalive_expiry": limits.keepalive_expiry, "http1": http1, "http2": http2,
+            "retries": retries}
+
+
 class TLSGlassTransport(httpx.HTTPTransport):
     """An httpx transport whose TLS is tlsglass: `httpx.Client(transport=TLSGlassTransport())`.
 
@@ -262,14 +272,10 @@ class TLSGlassTransport(httpx.HTTPTransport):
                  certificate: CertifiedKey | None = None, http1: bool = True,
                  http2: bool = False, limits: httpx.Limits | None = None,
                  retries: int = 0, **client_options: Any) -> None:
-        limits = limits or _LIMITS
         # httpx.HTTPTransport.__init__ would build an ssl context and a pool; only the
         # pool is needed, and it is ours (handle_request and close use `_pool`).
         self._pool = httpcore.ConnectionPool(
-            ssl_context=_alpn_carrier(), max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry, http1=http1, http2=http2,
-            retries=retries, network_backend=TLSGlassBackend(
+            **_pool_options(limits, http1, http2, retries), network_backend=TLSGlassBackend(
                 trust=trust, certificate=certificate, http2=http2, **client_options))
 
 
@@ -280,10 +286,6 @@ class AsyncTLSGlassTransport(httpx.AsyncHTTPTransport):
                  certificate: CertifiedKey | None = None, http1: bool = True,
                  http2: bool = False, limits: httpx.Limits | None = None,
                  retries: int = 0, **client_options: Any) -> None:
-        limits = limits or _LIMITS
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=_alpn_carrier(), max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry, http1=http1, http2=http2,
-            retries=retries, network_backend=AsyncTLSGlassBackend(
+            **_pool_options(limits, http1, http2, retries), network_backend=AsyncTLSGlassBackend(
                 trust=trust, certificate=certificate, http2=http2, **client_options))
