@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tlsglass._fastinit import fast_init
 from tlsglass.x509 import Certificate
 
 __all__ = [
@@ -26,11 +27,13 @@ __all__ = [
 ]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
     """Base of every event."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HandshakeComplete(Event):
     """Both Finished messages checked; application data may flow both ways."""
@@ -46,21 +49,25 @@ class HandshakeComplete(Event):
     early_data_accepted: bool = False
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApplicationData(Event):
     data: bytes
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectionClosed(Event):
     """The peer sent close_notify: it will send nothing more (a clean end)."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectionTruncated(Event):
     """The transport ended without close_notify: data may have been cut off by an attacker."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AlertReceived(Event):
     """A non-fatal alert (fatal ones raise FatalAlertReceived instead)."""
@@ -69,6 +76,7 @@ class AlertReceived(Event):
     description: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeyUpdated(Event):
     """Traffic keys changed (RFC 8446 §4.6.3). direction is "read" or "write"."""
@@ -77,6 +85,7 @@ class KeyUpdated(Event):
     requested_by_peer: bool
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NewSessionTicketReceived(Event):
     """The server sent a ticket (RFC 8446 §4.6.1); lifetime in seconds."""
@@ -85,16 +94,19 @@ class NewSessionTicketReceived(Event):
     max_early_data_size: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EarlyDataAccepted(Event):
     """Client: the server accepted our 0-RTT data (RFC 8446 §4.2.10); it will not be resent."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EarlyDataRejected(Event):
     """Client: the server discarded our 0-RTT data; send it again now if it still matters."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EarlyDataReceived(Event):
     """Server: 0-RTT data, before the handshake completes (RFC 8446 §2.3, §8).
@@ -108,6 +120,7 @@ class EarlyDataReceived(Event):
     data: bytes
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PostHandshakeAuthComplete(Event):
     """The server's post-handshake CertificateRequest was answered (RFC 8446 §4.6.2).

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
+from tlsglass._fastinit import fast_init
 from tlsglass.crypto.kdf import (
     derive_secret,
     hash_digest,
@@ -78,6 +79,7 @@ _EMPTY_HASH: Final[Mapping[str, bytes]] = MappingProxyType(
     {name: hash_digest(name, b"") for name in ("sha256", "sha384")})
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class EarlySecret:
     """Stage 1: HKDF-Extract(0, PSK or zeros)."""
@@ -119,6 +121,7 @@ class EarlySecret:
         return HandshakeSecret(self.hash_name, Secret("handshake_secret", value))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HandshakeSecret:
     """Stage 2: HKDF-Extract(Derive-Secret(early, "derived", ""), (EC)DHE)."""
@@ -141,6 +144,7 @@ class HandshakeSecret:
         return MasterSecret(self.hash_name, Secret("master_secret", value))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class MasterSecret:
     """Stage 3: HKDF-Extract(Derive-Secret(handshake, "derived", ""), 0)."""
@@ -165,6 +169,7 @@ class MasterSecret:
         return self._derive(b"res master", transcript_hash, "resumption_master_secret")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TrafficKeys:
     """§7.3: the write key and IV derived from one traffic secret."""
@@ -243,6 +248,7 @@ def master_secret12(hash_name: str, pre_master_secret: bytes, *, session_hash: b
     return Secret("master_secret", raw)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class KeyBlock12:
     """RFC 5246 §6.3 key_block for an AEAD suite: no MAC keys, write keys and implicit IVs."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from tlsglass._fastinit import fast_init
 from tlsglass.wire.handshake import HandshakeMessage
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TraceRecord:
     """Base of everything the engine reports. `role` is "client" or "server"."""
@@ -33,6 +35,7 @@ class TraceRecord:
     role: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordTrace(TraceRecord):
     """A record crossed the wire; `protected` if sealed.
@@ -49,6 +52,7 @@ class RecordTrace(TraceRecord):
     header: bytes
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageTrace(TraceRecord):
     """A handshake message was sent or received, with its exact bytes."""
@@ -58,6 +62,7 @@ class MessageTrace(TraceRecord):
     raw: bytes
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RefusedMessage(TraceRecord):
     """A handshake message that arrived and was refused before it could be handled: it
@@ -69,6 +74,7 @@ class RefusedMessage(TraceRecord):
     reason: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StateChange(TraceRecord):
     """The handshake moved from one RFC state to the next (App. A names)."""
@@ -77,6 +83,7 @@ class StateChange(TraceRecord):
     new: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeyInstalled(TraceRecord):
     """A traffic key now protects one direction. The label names the secret, never its value."""
@@ -86,6 +93,7 @@ class KeyInstalled(TraceRecord):
     epoch: str  # "handshake", "application", "early"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AlertTrace(TraceRecord):
     direction: str
@@ -94,6 +102,7 @@ class AlertTrace(TraceRecord):
     reason: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Decision(TraceRecord):
     """A negotiation choice: what was decided, the value, the candidates and why."""
@@ -104,6 +113,7 @@ class Decision(TraceRecord):
     reason: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrustDecision(TraceRecord):
     """The verdict on the peer's certificate chain (RFC 8446 §4.4.2.4, RFC 5280 §6).

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
+from tlsglass._fastinit import fast_init
 from tlsglass.crypto.aead import Aead
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import AeadAlgorithm
@@ -75,6 +76,7 @@ _MAX_TICKET_LIFETIME: Final = 604800  # §4.6.1: seven days
 # -- PSKs and binders -----------------------------------------------------------------
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ExternalPsk:
     """An out-of-band PSK (§2.2): an identity, the key, and the hash it is used with.
@@ -116,6 +118,7 @@ def check_binder(hash_name: str, psk: Secret, external: bool, transcript_hash: b
 # -- the client's tickets --------------------------------------------------------------
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientTicket:
     """A ticket as the client keeps it (§4.6.1), with the PSK derived from it."""
@@ -209,6 +212,7 @@ class InMemoryTicketStore:
 # -- the server's ticket keys ------------------------------------------------------------
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TicketKey:
     """One ticket-sealing key and its id (the rotation epoch, as 8 bytes)."""

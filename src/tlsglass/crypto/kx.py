@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import dh, ec, mlkem, x448, x2551
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.utils import CryptographyDeprecationWarning
 
+from tlsglass._fastinit import fast_init
 from tlsglass.enums import NamedGroup
 from tlsglass.errors import ConfigError, IllegalParameter, InternalError
 
@@ -162,6 +163,7 @@ def ffdhe_group_for(p: int, g: int) -> NamedGroup | None:
 # --- group tables ----------------------------------------------------------------------
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class _EcSpec:
     curve: type[ec.SECP256R1] | type[ec.SECP384R1]
@@ -176,6 +178,7 @@ _MlkemPrivate = mlkem.MLKEM768PrivateKey | mlkem.MLKEM1024PrivateKey
 _MlkemPublic = mlkem.MLKEM768PublicKey | mlkem.MLKEM1024PublicKey
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class _HybridSpec:
     """draft-ietf-tls-ecdhe-mlkem §3.1: which halves, in which order, of which sizes."""

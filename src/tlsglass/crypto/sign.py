@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
+from tlsglass._fastinit import fast_init
 from tlsglass.enums import SignatureScheme
 from tlsglass.errors import ConfigError, InternalError
 
@@ -70,6 +71,7 @@ AnyPublicKey: TypeAlias = CertificatePublicKeyTypes
 _S = SignatureScheme
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class _Scheme:
     kind: str  # "rsa_pkcs1", "rsa_pss", "ecdsa", "ed25519" or "ed448"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
+from tlsglass._fastinit import fast_init
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import SuiteInfo
 from tlsglass.enums import ExtensionType, HandshakeType, describe
@@ -35,6 +36,7 @@ from tlsglass.x509 import Certificate, VerifiedChain
 __all__ = ["Authenticated", "Negotiated", "Output", "State", "dispatch", "report_trust"]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Negotiated:
     """The facts of a connection as far as they are known; the Connection exposes them."""

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from tlsglass._fastinit import fast_init
 from tlsglass.config import (
     DEFAULT_CERT_SIGNATURE_SCHEMES,
     TLS12_EXTRA_SIGNATURE_SCHEMES,
@@ -56,6 +57,7 @@ __all__ = ["ClientHelloSent", "offers_tls12", "session_store_key12", "start_clie
            "verify_server"]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientHelloSent:
     """What the client must remember about its ClientHello to judge the answer."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
+from tlsglass._fastinit import fast_init
 from tlsglass.config import (
     TLS12_EXTRA_SIGNATURE_SCHEMES,
     CertificateRequestInfo,
@@ -107,6 +108,7 @@ __all__ = ["WaitCertificate", "WaitChangeCipherSpec", "WaitFinished", "WaitServe
            "WaitServerKeyExchange", "server_hello12"]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Hello12:
     """What both hellos settled: the suite, the server's random and extensions."""
@@ -224,12 +226,14 @@ def server_hello12(sent: ClientHelloSent, msg: ServerHello, retried: bool,
     return WaitCertificate(hello=hello)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _State12(State):
     tls12: ClassVar[bool] = True
     hello: _Hello12
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitCertificate(_State12):
     """The server's chain (RFC 5246 §7.4.2), verified at once."""
@@ -270,6 +274,7 @@ def _accepted_schemes(config: ClientConfig) -> tuple[int, ...]:
     return (*config.signature_schemes, *TLS12_EXTRA_SIGNATURE_SCHEMES)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitServerKeyExchange(_State12):
     """ECDHE parameters signed by the certificate's key (RFC 8422 §5.4)."""
@@ -307,6 +312,7 @@ class WaitServerKeyExchange(_State12):
             raise DecryptError("ServerKeyExchange signature does not verify")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitServerHelloDone(_State12):
     """An optional CertificateRequest, then ServerHelloDone: our flight goes out."""
@@ -372,11 +378,13 @@ def _our_certificate(config: ClientConfig, request: CertificateRequest12,
 
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _WaitServerHelloDoneOnly(WaitServerHelloDone):
     expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.SERVER_HELLO_DONE})
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitChangeCipherSpec(_State12):
     """Our Finished is out; the server's ChangeCipherSpec switches our read state."""
@@ -393,6 +401,7 @@ class WaitChangeCipherSpec(_State12):
                             signature_scheme=self.signature_scheme, ticket=self.ticket)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitNewSessionTicket(WaitChangeCipherSpec):
     """RFC 5077 §3.3: the ticket the ServerHello announced, before ChangeCipherSpec."""
@@ -410,6 +419,7 @@ class WaitNewSessionTicket(WaitChangeCipherSpec):
                                     ticket=msg)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitFinished(WaitChangeCipherSpec):
     """The server's Finished: the handshake was not tampered with."""

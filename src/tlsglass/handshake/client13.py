@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
+from tlsglass._fastinit import fast_init
 from tlsglass.crypto import sign
 from tlsglass.crypto.kx import KeyPair
 from tlsglass.crypto.secret import Secret
@@ -102,6 +103,7 @@ def _check_unsolicited(exts: tuple[Extension, ...], offered: frozenset[int]) -> 
                 f"server sent {describe(ExtensionType, ext.type_code)}, which was not offered")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitSH(State):
     """WAIT_SH: the ClientHello is out; a ServerHello or HelloRetryRequest comes back."""
@@ -248,6 +250,7 @@ def _handshake_keys(sent: ClientHelloSent, suite: SuiteInfo, shared: bytes | Non
     return keys
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitEE(State):
     """WAIT_EE: the first encrypted message, EncryptedExtensions (§4.3.1)."""
@@ -302,6 +305,7 @@ class WaitEE(State):
         return chosen
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitCertCR(State):
     """WAIT_CERT_CR: the server's Certificate, or first a CertificateRequest (§4.3.2)."""
@@ -326,6 +330,7 @@ class WaitCertCR(State):
         return _certificate(self, msg, out)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitCert(WaitCertCR):
     """WAIT_CERT: after a CertificateRequest, the server's Certificate (§4.4.2)."""
@@ -352,6 +357,7 @@ def _certificate(state: WaitCertCR, msg: HandshakeMessage, out: Output) -> State
 
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitCV(WaitCertCR):
     """WAIT_CV: the server proves it holds the certificate's key (§4.4.3)."""
@@ -380,6 +386,7 @@ class WaitCV(WaitCertCR):
                             proof=Authenticated("certificate"))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitFinished(State):
     """WAIT_FINISHED: check the server's Finished, send ours, derive application keys."""

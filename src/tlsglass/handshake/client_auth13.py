@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
+from tlsglass._fastinit import fast_init
 from tlsglass.config import CertificateRequestInfo, CertifiedKey, ClientConfig
 from tlsglass.crypto import sign
 from tlsglass.enums import HandshakeType, SignatureScheme
@@ -104,6 +105,7 @@ def send_client_certificate(config: ClientConfig, request: CertificateRequest,
     return certified
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientConnectedPHA(ClientConnected):
     """CONNECTED for a client that offered post_handshake_auth: it may be asked (§4.6.2)."""

@@ -13,6 +13,7 @@ import hmac
 from dataclasses import dataclass, field
 from typing import ClassVar, Final
 
+from tlsglass._fastinit import fast_init
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import SuiteInfo
 from tlsglass.enums import AlertDescription, HandshakeType
@@ -41,6 +42,7 @@ def signed_params_content(client_random: bytes, server_random: bytes, params: by
     return client_random + server_random + params
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SessionKeys12:
     """The master secret and the randoms it was made with: what a session is."""
@@ -91,6 +93,7 @@ def verify_finished12(keys: SessionKeys12, sender: str, msg: Finished, out: Outp
         raise DecryptError(f"{sender} Finished does not match the handshake (RFC 5246 §7.4.9)")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Connected12(State):
     """CONNECTED in TLS 1.2: application data flows; renegotiation is refused."""

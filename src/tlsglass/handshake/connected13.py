@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
+from tlsglass._fastinit import fast_init
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import SuiteInfo
 from tlsglass.enums import HandshakeType, KeyUpdateRequest
@@ -32,6 +33,7 @@ def certificate_verify_content(signer: str, transcript_hash: bytes) -> bytes:
     return b"\x20" * 64 + context + b"\x00" + transcript_hash
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Connected(State):
     """CONNECTED (App. A): application data flows; post-handshake messages arrive here."""
@@ -116,6 +118,7 @@ class Connected(State):
                                       context, length)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientConnected(Connected):
     """The client also receives NewSessionTicket (§4.6.1), and keeps it if it has a store."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tlsglass._fastinit import fast_init
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import SuiteInfo
 from tlsglass.handshake.base import Output
@@ -18,6 +19,7 @@ from tlsglass.keyschedule import EarlySecret, HandshakeSecret, MasterSecret
 __all__ = ["ApplicationSecrets", "HandshakeKeys", "application_secrets", "handshake_keys"]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HandshakeKeys:
     """The handshake secret and both handshake traffic secrets (§7.1)."""
@@ -28,6 +30,7 @@ class HandshakeKeys:
     server_handshake_secret: Secret = field(repr=False)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApplicationSecrets:
     master: MasterSecret = field(repr=False)

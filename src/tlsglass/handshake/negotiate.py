@@ -10,6 +10,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tlsglass._fastinit import fast_init
 from tlsglass.config import CertificateRequestInfo, CertifiedKey, ClientConfig, ServerConfig
 from tlsglass.crypto.sign import PublicKey, schemes_for_key
 from tlsglass.enums import CipherSuite, NamedGroup, SignatureScheme, describe
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Choice:
     """A selected value with the reason, for the tracer."""
@@ -86,6 +88,7 @@ def check_client_key_shares(shares: Sequence[KeyShareEntry], supported: Sequence
         last = position
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class KeyShareChoice:
     """Either a client share to use now, or a group to ask for with a HelloRetryRequest."""

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from tlsglass._fastinit import fast_init
 from tlsglass.config import TLS12_EXTRA_SIGNATURE_SCHEMES, CertifiedKey, ServerConfig
 from tlsglass.crypto import sign
 from tlsglass.crypto.kx import FFDHE_PRIMES
@@ -36,6 +37,7 @@ from tlsglass.wire.handshake import ClientHello
 __all__ = ["Offer12", "Plan12", "plan12", "read_offer12"]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Offer12:
     """What a TLS 1.2 ClientHello offers, checked once."""
@@ -90,6 +92,7 @@ def read_offer12(config: ServerConfig, hello: ClientHello) -> Offer12:
                    session_ticket=ticket.ticket if ticket is not None else None)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Plan12:
     """The server's choices for a TLS 1.2 handshake."""

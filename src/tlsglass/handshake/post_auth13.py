@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import ClassVar
 
+from tlsglass._fastinit import fast_init
 from tlsglass.config import ServerConfig
 from tlsglass.crypto import sign
 from tlsglass.enums import HandshakeType, SignatureScheme, describe
@@ -64,6 +65,7 @@ def start_post_handshake_auth(state: Connected, config: ServerConfig, negotiated
                             certificate_request_context=context, **_connected_fields(state))  # type: ignore[arg-type]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _PostAuth(Connected):
     """What the server holds while its post-handshake CertificateRequest is outstanding."""
@@ -83,6 +85,7 @@ class _PostAuth(Connected):
                 **_connected_fields(self)}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PostAuthWaitCert(_PostAuth):
     """The client's Certificate, answering our request (§4.4.2)."""
@@ -103,6 +106,7 @@ class PostAuthWaitCert(_PostAuth):
         return PostAuthWaitCV(chain=chain, **self._carry())  # type: ignore[arg-type]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PostAuthWaitCV(_PostAuth):
     """The client proves it holds its certificate's key (§4.4.3)."""
@@ -124,6 +128,7 @@ class PostAuthWaitCV(_PostAuth):
         return PostAuthWaitFinished(chain=self.chain, **self._carry())  # type: ignore[arg-type]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PostAuthWaitFinished(_PostAuth):
     """The client's Finished over this exchange, keyed by its current traffic secret (§4.4)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from tlsglass._fastinit import fast_init
 from tlsglass.config import ClientConfig, ServerConfig
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import TLS13_SUITES, SuiteInfo, suite_info
@@ -81,6 +82,7 @@ def _truncated(hello: ClientHello, psk: PreSharedKeyClientHello) -> bytes:
 # -- client ---------------------------------------------------------------------------
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OfferedPsk:
     """The one PSK a client offers: a stored ticket, or the configured external PSK."""
@@ -172,6 +174,7 @@ def accepted_psk(config: ClientConfig, offered: OfferedPsk | None, msg: ServerHe
     return offered
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TicketContext:
     """What a client needs to keep the tickets a connection receives (§4.6.1)."""
@@ -215,6 +218,7 @@ def store_ticket(context: TicketContext, resumption_secret: Secret,
 # -- server ---------------------------------------------------------------------------
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AcceptedPsk:
     """The PSK a server selected (§4.2.11), proven by its binder."""
@@ -231,6 +235,7 @@ class AcceptedPsk:
     binder: bytes = field(default=b"", repr=False)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     secret: Secret = field(repr=False)

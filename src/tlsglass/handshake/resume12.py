@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+from tlsglass._fastinit import fast_init
 from tlsglass.config import ClientConfig, ServerConfig
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import TLS12_SUITES, SuiteInfo
@@ -159,6 +160,7 @@ def keys_from_state(state: SessionState, client_random: bytes, server_random: by
 # -- server ---------------------------------------------------------------------------------
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerResumed(State):
     """Our Finished is out; the client's ChangeCipherSpec, then its Finished."""
@@ -172,6 +174,7 @@ class ServerResumed(State):
         return _ServerResumedFinished(keys=self.keys, negotiated=self.negotiated)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _ServerResumedFinished(ServerResumed):
     expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})
@@ -216,6 +219,7 @@ def peer_certificates(state: SessionState | ClientTicket) -> tuple[X509Certifica
 # -- client ---------------------------------------------------------------------------------
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientResumed(State):
     """The server accepted our session: [NewSessionTicket], ChangeCipherSpec, Finished."""
@@ -251,11 +255,13 @@ class ClientResumed(State):
         return _ClientResumedFinished(**self._carry(), ticket=self.ticket)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _ClientResumedCCS(ClientResumed):
     expects: ClassVar[frozenset[HandshakeType]] = frozenset()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _ClientResumedFinished(ClientResumed):
     expects: ClassVar[frozenset[HandshakeType]] = frozenset({HandshakeType.FINISHED})

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from tlsglass._fastinit import fast_init
 from tlsglass.config import CertifiedKey, ServerConfig
 from tlsglass.crypto.suites import TLS13_SUITES, SuiteInfo
 from tlsglass.enums import (
@@ -59,6 +60,7 @@ __all__ = ["Offer", "Plan", "choose_version", "plan", "read_offer", "server_name
            "verify_client"]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Offer:
     """What a ClientHello offers, checked once."""
@@ -179,6 +181,7 @@ def read_offer(config: ServerConfig, hello: ClientHello) -> Offer:
                  record_size_limit=limit.record_size_limit if limit is not None else None)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
     """The server's choices for a TLS 1.3 handshake (no certificate when a PSK is used)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+from tlsglass._fastinit import fast_init
 from tlsglass.config import TLS12_EXTRA_SIGNATURE_SCHEMES, CertifiedKey, ServerConfig
 from tlsglass.crypto import sign
 from tlsglass.crypto.kx import KeyPair
@@ -223,6 +224,7 @@ def _signed_params(chosen: Plan12, pair: KeyPair, client_random: bytes,
     return w.getvalue()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _State12(State):
     tls12: ClassVar[bool] = True
@@ -237,6 +239,7 @@ class _State12(State):
         return {"session_id": self.session_id, "issue_ticket": self.issue_ticket}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitClientKeyExchange(_State12):
     """The client's ECDHE public value: the master secret can be made."""
@@ -262,6 +265,7 @@ class WaitClientKeyExchange(_State12):
                      keys=keys, **self._session())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitClientCertificate(WaitClientKeyExchange):
     """After our CertificateRequest: the client's chain, possibly empty (RFC 5246 §7.4.6)."""
@@ -287,6 +291,7 @@ class WaitClientCertificate(WaitClientKeyExchange):
             extended_master_secret=self.extended_master_secret, **self._session())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitChangeCipherSpec(_State12):
     """The client's ChangeCipherSpec switches our read state (RFC 5246 §7.1)."""
@@ -299,6 +304,7 @@ class WaitChangeCipherSpec(_State12):
                             keys=self.keys, **self._session())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitCertificateVerify(WaitChangeCipherSpec):
     """The client proves it holds its certificate's key (RFC 5246 §7.4.8)."""
@@ -326,6 +332,7 @@ class WaitCertificateVerify(WaitChangeCipherSpec):
                                     **self._session())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitFinished(WaitChangeCipherSpec):
     """The client's Finished; ours answers it."""

@@ -15,6 +15,7 @@ import hmac
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
+from tlsglass._fastinit import fast_init
 from tlsglass.config import ServerConfig
 from tlsglass.crypto import kx, sign
 from tlsglass.crypto.secret import Secret
@@ -103,6 +104,7 @@ _MAY_CHANGE_IN_RETRY = frozenset({ExtensionType.KEY_SHARE, ExtensionType.COOKIE,
                                   ExtensionType.PADDING})
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Retry:
     """What the server remembers between its HelloRetryRequest and the second ClientHello."""
@@ -113,6 +115,7 @@ class Retry:
     cookie: bytes | None = field(repr=False)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Start(State):
     """START / RECVD_CH / NEGOTIATED: a ClientHello comes in, the first flight goes out."""
@@ -328,6 +331,7 @@ def _after_server_finished(config: ServerConfig, offer: Offer, chosen: Plan,
     return state(**carry)  # type: ignore[arg-type]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _AfterServerFinished(State):
     """What the server holds once its flight is out, until the client's Finished."""
@@ -349,6 +353,7 @@ class _AfterServerFinished(State):
                 "psk_modes": self.psk_modes}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitCert(_AfterServerFinished):
     """WAIT_CERT: the client's Certificate, after our CertificateRequest (§4.4.2)."""
@@ -369,6 +374,7 @@ class WaitCert(_AfterServerFinished):
         return WaitCV(chain=chain, **self._carry())  # type: ignore[arg-type]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitCV(_AfterServerFinished):
     """WAIT_CV: the client proves it holds its certificate's key (§4.4.3)."""
@@ -390,6 +396,7 @@ class WaitCV(_AfterServerFinished):
                             **self._carry())  # type: ignore[arg-type]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitFinished(_AfterServerFinished):
     """WAIT_FINISHED: the client's Finished proves it saw the same handshake."""
@@ -427,6 +434,7 @@ class WaitFinished(_AfterServerFinished):
                          exporter_secret=self.exporter, resumption_secret=resumption)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitEndOfEarlyData(State):
     """WAIT_EOED (App. A.2): 0-RTT data under the early key, until EndOfEarlyData (§4.5)."""

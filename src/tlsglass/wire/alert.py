@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Self
 
+from tlsglass._fastinit import fast_init
 from tlsglass.wire.buffer import Reader, Writer
 
 __all__ = ["CHANGE_CIPHER_SPEC_BODY", "Alert"]
@@ -13,6 +14,7 @@ __all__ = ["CHANGE_CIPHER_SPEC_BODY", "Alert"]
 CHANGE_CIPHER_SPEC_BODY: Final = b"\x01"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Alert:
     """§6: level and description stay ints, so unknown values survive for the tracer."""

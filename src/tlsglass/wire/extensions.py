@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
+from tlsglass._fastinit import fast_init
 from tlsglass.enums import ExtensionType
 from tlsglass.wire.buffer import Reader, Writer
 
@@ -47,6 +48,7 @@ __all__ = [
     "SupportedVersionsServerHello",
 ]
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Extension:
     """Base of every extension body. `extension_type` is the IANA code point."""
@@ -65,6 +67,7 @@ class Extension:
         return self.extension_type
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RawExtension(Extension):
     """An extension kept as bytes: unknown, GREASE, or not defined for this message."""
@@ -81,6 +84,7 @@ class RawExtension(Extension):
         w.write(self.data)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Empty(Extension):
     """An extension whose body is empty (a flag)."""
@@ -94,6 +98,7 @@ class _Empty(Extension):
         return cls()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerNameList(Extension):
     """RFC 6066 §3 server_name in a ClientHello: (name_type, name) pairs; 0 is host_name."""
@@ -120,6 +125,7 @@ class ServerNameList(Extension):
         return cls(names=names)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerNameAck(_Empty):
     """RFC 6066 §3: the server's empty server_name, saying it used the name."""
@@ -127,6 +133,7 @@ class ServerNameAck(_Empty):
     extension_type: ClassVar[int] = ExtensionType.SERVER_NAME
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _U16List(Extension):
     """A body that is one list of 2-byte code points."""
@@ -143,6 +150,7 @@ class _U16List(Extension):
         return cls(values=r.uints(cls._width, 2, cls._min, None, cls.__name__))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SupportedGroups(_U16List):
     """§4.2.7 named_group_list<2..2^16-1>."""
@@ -150,6 +158,7 @@ class SupportedGroups(_U16List):
     extension_type: ClassVar[int] = ExtensionType.SUPPORTED_GROUPS
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SignatureAlgorithms(_U16List):
     """§4.2.3 supported_signature_algorithms<2..2^16-2>."""
@@ -157,6 +166,7 @@ class SignatureAlgorithms(_U16List):
     extension_type: ClassVar[int] = ExtensionType.SIGNATURE_ALGORITHMS
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SignatureAlgorithmsCert(_U16List):
     """§4.2.3 signature_algorithms_cert: schemes acceptable in certificates."""
@@ -164,6 +174,7 @@ class SignatureAlgorithmsCert(_U16List):
     extension_type: ClassVar[int] = ExtensionType.SIGNATURE_ALGORITHMS_CERT
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SupportedVersionsClientHello(_U16List):
     """§4.2.1 versions<2..254>, with a one-byte length."""
@@ -172,6 +183,7 @@ class SupportedVersionsClientHello(_U16List):
     _width: ClassVar[int] = 1
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SupportedVersionsServerHello(Extension):
     """§4.2.1 selected_version, in ServerHello and HelloRetryRequest."""
@@ -187,6 +199,7 @@ class SupportedVersionsServerHello(Extension):
         return cls(selected_version=r.u16())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ALPN(Extension):
     """RFC 7301 §3.1 ProtocolNameList; in EncryptedExtensions it holds exactly one name."""
@@ -206,6 +219,7 @@ class ALPN(Extension):
         return cls(protocol_name_list=names)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeyShareEntry:
     """§4.2.8 KeyShareEntry: a group and its key_exchange<1..2^16-1>."""
@@ -226,6 +240,7 @@ class KeyShareEntry:
         return f"KeyShareEntry(group={self.group:#06x}, key_exchange=<{size} bytes>)"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeyShareClientHello(Extension):
     """§4.2.8 client_shares<0..2^16-1>."""
@@ -243,6 +258,7 @@ class KeyShareClientHello(Extension):
         return cls(client_shares=r.vector(2, 0, None, KeyShareEntry.decode, "client_shares"))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeyShareServerHello(Extension):
     """§4.2.8 server_share."""
@@ -258,6 +274,7 @@ class KeyShareServerHello(Extension):
         return cls(server_share=KeyShareEntry.decode(r))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeyShareHelloRetryRequest(Extension):
     """§4.2.8 selected_group, in a HelloRetryRequest."""
@@ -273,6 +290,7 @@ class KeyShareHelloRetryRequest(Extension):
         return cls(selected_group=r.u16())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Cookie(Extension):
     """§4.2.2 cookie<1..2^16-1>."""
@@ -288,6 +306,7 @@ class Cookie(Extension):
         return cls(cookie=r.opaque(2, 1, what="cookie"))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PskKeyExchangeModes(Extension):
     """§4.2.9 ke_modes<1..255>."""
@@ -303,6 +322,7 @@ class PskKeyExchangeModes(Extension):
         return cls(ke_modes=r.uints(1, 1, 1, None, "ke_modes"))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PskIdentity:
     """§4.2.11 PskIdentity."""
@@ -319,6 +339,7 @@ class PskIdentity:
         return cls(identity=r.opaque(2, 1, what="identity"), obfuscated_ticket_age=r.u32())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PreSharedKeyClientHello(Extension):
     """§4.2.11 OfferedPsks: identities<7..2^16-1>, binders<33..2^16-1>."""
@@ -351,6 +372,7 @@ class PreSharedKeyClientHello(Extension):
         return cls(identities=identities, binders=binders)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PreSharedKeyServerHello(Extension):
     """§4.2.11 selected_identity."""
@@ -366,6 +388,7 @@ class PreSharedKeyServerHello(Extension):
         return cls(selected_identity=r.u16())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EarlyDataIndication(_Empty):
     """§4.2.10 early_data in ClientHello and EncryptedExtensions (empty)."""
@@ -373,6 +396,7 @@ class EarlyDataIndication(_Empty):
     extension_type: ClassVar[int] = ExtensionType.EARLY_DATA
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EarlyDataTicket(Extension):
     """§4.2.10 early_data in NewSessionTicket: max_early_data_size."""
@@ -388,6 +412,7 @@ class EarlyDataTicket(Extension):
         return cls(max_early_data_size=r.u32())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordSizeLimit(Extension):
     """RFC 8449 §4 record_size_limit: uint16, at least 64."""
@@ -403,6 +428,7 @@ class RecordSizeLimit(Extension):
         return cls(record_size_limit=r.u16())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PostHandshakeAuth(_Empty):
     """§4.2.6 post_handshake_auth (empty)."""
@@ -410,6 +436,7 @@ class PostHandshakeAuth(_Empty):
     extension_type: ClassVar[int] = ExtensionType.POST_HANDSHAKE_AUTH
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CertificateAuthorities(Extension):
     """§4.2.4 authorities<3..2^16-1> of DistinguishedName<1..2^16-1> (DER)."""
@@ -429,6 +456,7 @@ class CertificateAuthorities(Extension):
         return cls(authorities=names)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RenegotiationInfo(Extension):
     """RFC 5746 §3.2 renegotiated_connection<0..255>."""
@@ -444,6 +472,7 @@ class RenegotiationInfo(Extension):
         return cls(renegotiated_connection=r.opaque(1, what="renegotiated_connection"))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExtendedMasterSecret(_Empty):
     """RFC 7627 §5.1 extended_master_secret (empty)."""
@@ -451,6 +480,7 @@ class ExtendedMasterSecret(_Empty):
     extension_type: ClassVar[int] = ExtensionType.EXTENDED_MASTER_SECRET
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EcPointFormats(Extension):
     """RFC 8422 §5.1.2 ec_point_format_list<1..2^8-1>."""
@@ -466,6 +496,7 @@ class EcPointFormats(Extension):
         return cls(ec_point_format_list=r.uints(1, 1, 1, None, "ec_point_format_list"))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SessionTicket(Extension):
     """RFC 5077 §3.2 SessionTicket extension: an opaque ticket, possibly empty."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import ClassVar, Final, Self
 
+from tlsglass._fastinit import fast_init
 from tlsglass.enums import HandshakeType, ProtocolVersion
 from tlsglass.errors import DecodeError
 from tlsglass.wire.buffer import Reader, Writer, decode_whole
@@ -52,6 +53,7 @@ TLS12_DOWNGRADE_SENTINEL: Final = bytes.fromhex("444f574e47524401")
 TLS11_DOWNGRADE_SENTINEL: Final = bytes.fromhex("444f574e47524400")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HandshakeMessage:
     """Base of every handshake message body."""
@@ -66,6 +68,7 @@ class HandshakeMessage:
         raise NotImplementedError
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientHello(HandshakeMessage):
     """§4.1.2. cipher_suites and compression methods stay ints: GREASE must round-trip."""
@@ -102,6 +105,7 @@ class ClientHello(HandshakeMessage):
                    extensions=extensions)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerHello(HandshakeMessage):
     """§4.1.3; a HelloRetryRequest is a ServerHello whose random is the §4.1.3 constant."""
@@ -142,6 +146,7 @@ class ServerHello(HandshakeMessage):
                    legacy_compression_method=compression, extensions=extensions)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EncryptedExtensions(HandshakeMessage):
     """§4.3.1."""
@@ -157,6 +162,7 @@ class EncryptedExtensions(HandshakeMessage):
         return cls(extensions=decode_extensions(r, HandshakeType.ENCRYPTED_EXTENSIONS))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CertificateRequest(HandshakeMessage):
     """§4.3.2 (TLS 1.3 form)."""
@@ -176,6 +182,7 @@ class CertificateRequest(HandshakeMessage):
                    extensions=decode_extensions(r, HandshakeType.CERTIFICATE_REQUEST, 2))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CertificateEntry:
     """§4.4.2 CertificateEntry (X.509): cert_data<1..2^24-1> and its extensions."""
@@ -197,6 +204,7 @@ class CertificateEntry:
                f"extensions={self.extensions!r})"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Certificate(HandshakeMessage):
     """§4.4.2 (TLS 1.3 form)."""
@@ -218,6 +226,7 @@ class Certificate(HandshakeMessage):
         return cls(certificate_request_context=context, certificate_list=entries)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CertificateVerify(HandshakeMessage):
     """§4.4.3."""
@@ -235,6 +244,7 @@ class CertificateVerify(HandshakeMessage):
         return cls(algorithm=r.u16(), signature=r.opaque(2, what="signature"))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Finished(HandshakeMessage):
     """§4.4.4: verify_data[Hash.length]; the length is checked by whoever knows the hash."""
@@ -250,6 +260,7 @@ class Finished(HandshakeMessage):
         return cls(verify_data=r.rest())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NewSessionTicket(HandshakeMessage):
     """§4.6.1 (TLS 1.3 form)."""
@@ -276,6 +287,7 @@ class NewSessionTicket(HandshakeMessage):
                    extensions=decode_extensions(r, HandshakeType.NEW_SESSION_TICKET))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EmptyMessage(HandshakeMessage):
     """A message with no body (EndOfEarlyData; TLS 1.2's HelloRequest, ServerHelloDone)."""
@@ -288,6 +300,7 @@ class EmptyMessage(HandshakeMessage):
         return cls()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EndOfEarlyData(EmptyMessage):
     """§4.5: empty."""
@@ -295,6 +308,7 @@ class EndOfEarlyData(EmptyMessage):
     msg_type: ClassVar[HandshakeType] = HandshakeType.END_OF_EARLY_DATA
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeyUpdate(HandshakeMessage):
     """§4.6.3. request_update stays an int; values other than 0 and 1 are refused later."""

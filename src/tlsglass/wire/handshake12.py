@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import ClassVar, Final, Self
 
+from tlsglass._fastinit import fast_init
 from tlsglass.enums import HandshakeType
 from tlsglass.errors import DecodeError
 from tlsglass.wire.buffer import Reader, Writer, decode_whole
@@ -52,6 +53,7 @@ __all__ = [
 EC_CURVE_TYPE_NAMED_CURVE: Final = 3
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HelloRequest(EmptyMessage):
     """RFC 5246 §7.4.1.1: empty; a server's request to renegotiate (which we refuse)."""
@@ -59,6 +61,7 @@ class HelloRequest(EmptyMessage):
     msg_type: ClassVar[HandshakeType] = HandshakeType.HELLO_REQUEST
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Certificate12(HandshakeMessage):
     """RFC 5246 §7.4.2: ASN.1Cert certificate_list<0..2^24-1>, each ASN.1Cert<1..2^24-1>."""
@@ -80,6 +83,7 @@ class Certificate12(HandshakeMessage):
         return f"Certificate12(<{len(self.certificate_list)} certificates>)"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CertificateRequest12(HandshakeMessage):
     """RFC 5246 §7.4.4: certificate_types<1..2^8-1>, supported_signature_algorithms
@@ -108,6 +112,7 @@ class CertificateRequest12(HandshakeMessage):
                    certificate_authorities=names)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerKeyExchange(HandshakeMessage):
     """RFC 5246 §7.4.3, body kept whole: its form depends on the suite's key exchange."""
@@ -123,6 +128,7 @@ class ServerKeyExchange(HandshakeMessage):
         return cls(body=r.rest())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerHelloDone(EmptyMessage):
     """RFC 5246 §7.4.5: empty."""
@@ -130,6 +136,7 @@ class ServerHelloDone(EmptyMessage):
     msg_type: ClassVar[HandshakeType] = HandshakeType.SERVER_HELLO_DONE
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientKeyExchange(HandshakeMessage):
     """RFC 5246 §7.4.7, body kept whole: its form depends on the suite's key exchange."""
@@ -145,6 +152,7 @@ class ClientKeyExchange(HandshakeMessage):
         return cls(body=r.rest())
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EcdheServerParams:
     """RFC 8422 §5.4 ServerECDHParams: named_curve, then ECPoint public<1..2^8-1>."""
@@ -165,6 +173,7 @@ class EcdheServerParams:
         return cls(named_curve=r.u16(), public=r.opaque(1, 1, what="ECPoint"))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DheServerParams:
     """RFC 5246 §7.4.3 ServerDHParams: dh_p, dh_g, dh_Ys, each <1..2^16-1>."""
@@ -184,6 +193,7 @@ class DheServerParams:
                    dh_ys=r.opaque(2, 1, what="dh_Ys"))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SignedParams:
     """A ServerKeyExchange body: the params as sent (the signature covers those exact
@@ -216,6 +226,7 @@ class SignedParams:
         return signed, body[:len(body) - 4 - len(signed.signature)]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EcdheClientPublic:
     """RFC 8422 §5.7 ClientECDiffieHellmanPublic: ECPoint ecdh_Yc<1..2^8-1>."""
@@ -234,6 +245,7 @@ class EcdheClientPublic:
         return decode_whole(cls.decode, body, "ClientKeyExchange")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DheClientPublic:
     """RFC 5246 §7.4.7.2 ClientDiffieHellmanPublic (explicit): dh_Yc<1..2^16-1>."""
@@ -252,6 +264,7 @@ class DheClientPublic:
         return decode_whole(cls.decode, body, "ClientKeyExchange")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EncryptedPreMasterSecret:
     """RFC 5246 §7.4.7.1: the RSA-encrypted premaster secret, opaque<0..2^16-1>."""
@@ -270,6 +283,7 @@ class EncryptedPreMasterSecret:
         return decode_whole(cls.decode, body, "ClientKeyExchange")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NewSessionTicket12(HandshakeMessage):
     """RFC 5077 §3.3: ticket_lifetime_hint (seconds, 0 = unspecified), ticket<0..2^16-1>."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Final, Self
 
+from tlsglass._fastinit import fast_init
 from tlsglass.enums import ExtensionType, HandshakeType
 from tlsglass.errors import DecodeError
 from tlsglass.wire.buffer import Reader, Writer
@@ -26,6 +27,7 @@ __all__ = ["OCSP_STATUS_TYPE", "CertificateStatus", "CertificateStatusRequest"]
 OCSP_STATUS_TYPE: Final = 1
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CertificateStatus(HandshakeMessage):
     """RFC 6066 §8: status_type, then OCSPResponse<1..2^24-1> (DER) for type ocsp."""
@@ -46,6 +48,7 @@ class CertificateStatus(HandshakeMessage):
         return cls(status_type=status_type, response=r.opaque(3, 1, what="OCSPResponse"))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CertificateStatusRequest(Extension):
     """RFC 6066 §8 status_request in a ClientHello: ocsp, responder_id_list, extensions."""

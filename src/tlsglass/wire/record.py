@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Self
 
+from tlsglass._fastinit import fast_init
 from tlsglass.errors import UnexpectedMessage
 from tlsglass.wire.buffer import Reader, Writer
 
@@ -28,6 +29,7 @@ MAX_PLAINTEXT_LEN: Final = 1 << 14  # §5.1
 MAX_CIPHERTEXT_LEN: Final = (1 << 14) + 256  # §5.2: TLSCiphertext.length limit
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordHeader:
     """§5.1 TLSPlaintext / §5.2 TLSCiphertext header."""

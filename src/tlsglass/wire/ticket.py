@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Final, Self
 
+from tlsglass._fastinit import fast_init
 from tlsglass.errors import DecodeError
 from tlsglass.wire.buffer import Reader, Writer, decode_whole
 
@@ -26,6 +27,7 @@ SESSION_STATE_FORMAT: Final = 2
 _FORMAT_WITHOUT_AUTHENTICATED_AT: Final = 1
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SessionState:
     """What a server needs to resume a session; `secret` is never shown."""

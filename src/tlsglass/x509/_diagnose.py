@@ -43,6 +43,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, SignatureAlgorithmOID
 
+from tlsglass._fastinit import fast_init
 from tlsglass.errors import (
     BadCertificate,
     CertificateExpired,
@@ -96,6 +97,7 @@ _MAX_DIAGNOSIS_STEPS: Final = 64
 _ENCOUNTERED: Final = re.compile(r" \(encountered processing <Certificate\(.*\)>\)\Z", re.DOTALL)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Attempt:
     """Everything a verification was given, so a failure can be explained."""

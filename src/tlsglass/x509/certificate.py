@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import SignatureAlgorithmOID
 
+from tlsglass._fastinit import fast_init
 from tlsglass.errors import BadCertificate, ConfigError, TLSError, UnsupportedCertificate
 
 __all__ = ["Certificate", "load_certificate_file", "load_pem_certificates"]
@@ -76,6 +77,7 @@ _SIGNATURE_NAMES: Final[Mapping[x509.ObjectIdentifier, str]] = MappingProxyType(
 _PEM_BLOCK: Final = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Certificate:
     """One X.509 certificate, parsed once; equal (and hashed) by its DER bytes.

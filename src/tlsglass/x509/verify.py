@@ -36,6 +36,7 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 
+from tlsglass._fastinit import fast_init
 from tlsglass.errors import BadCertificate, ConfigError, UnknownCA
 from tlsglass.x509._diagnose import Attempt, check_validity, explain
 from tlsglass.x509.certificate import Certificate
@@ -57,6 +58,7 @@ _DNS_LABEL: Final = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _MAX_DNS_NAME: Final = 253
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class VerifiedChain:
     """A chain that verified: leaf first, ending at the trust anchor from the store.
