@@ -39,7 +39,7 @@ from tlsglass.crypto.kdf import (
     hmac_digest,
     prf_tls12,
 )
-from tlsglass.crypto.secret import Secret
+from tlsglass.crypto.secret import DeferredSecret, Secret
 from tlsglass.crypto.suites import SuiteInfo
 
 __all__ = [
@@ -163,10 +163,18 @@ class MasterSecret:
         return self._derive(b"s ap traffic", transcript_hash, "server_application_traffic_secret")
 
     def exporter_master_secret(self, transcript_hash: bytes) -> Secret:
-        return self._derive(b"exp master", transcript_hash, "exporter_master_secret")
+        """Derived when first revealed (an exporter call, a key log): most connections
+        never need it (DeferredSecret)."""
+        return self._deferred(b"exp master", transcript_hash, "exporter_master_secret")
 
     def resumption_master_secret(self, transcript_hash: bytes) -> Secret:
-        return self._derive(b"res master", transcript_hash, "resumption_master_secret")
+        """Derived when first revealed: only tickets need it (DeferredSecret)."""
+        return self._deferred(b"res master", transcript_hash, "resumption_master_secret")
+
+    def _deferred(self, label: bytes, transcript_hash: bytes, name: str) -> Secret:
+        hash_name, master = self.hash_name, self.secret
+        return DeferredSecret(name, lambda: derive_secret(hash_name, master.reveal(), label,
+                                                          transcript_hash))
 
 
 @fast_init
