@@ -259,26 +259,32 @@ def _check_nonzero(group: NamedGroup, secret: bytes) -> bytes:
     return secret
 
 
+_MontgomeryPrivate = x25519.X25519PrivateKey | x448.X448PrivateKey
+_MontgomeryPublic = x25519.X25519PublicKey | x448.X448PublicKey
+_MONTGOMERY_PUBLIC: Final[Mapping[NamedGroup, Callable[[bytes], _MontgomeryPublic]]] = \
+    MappingProxyType({_G.X25519: x25519.X25519PublicKey.from_public_bytes,
+                      _G.X448: x448.X448PublicKey.from_public_bytes})
+
+
 class _MontgomeryKeyPair(_KeyPairBase):
-    """X25519 or X448 (RFC 7748): raw public keys of a fixed size."""
+    """X25519 or X448 (RFC 7748): raw public keys of a fixed size.
 
-    __slots__ = ("_private",)
+    The group is given, not worked out with isinstance: pyca's key classes are ABCs,
+    and each check runs ABCMeta's Python-level hook (two a key pair).
+    """
 
-    def __init__(self, private: x25519.X25519PrivateKey | x448.X448PrivateKey) -> None:
-        group = _G.X25519 if isinstance(private, x25519.X25519PrivateKey) else _G.X448
+    __slots__ = ("_peer_key", "_private")
+
+    def __init__(self, group: NamedGroup, private: _MontgomeryPrivate) -> None:
         super().__init__(group, private.public_key().public_bytes_raw())
         self._private = private
+        self._peer_key = _MONTGOMERY_PUBLIC[group]
 
     def exchange(self, peer_key_exchange: bytes) -> bytes:
         group = self._group
         _check_length(group, peer_key_exchange, len(self._public))
         try:
-            if isinstance(self._private, x25519.X25519PrivateKey):
-                secret = self._private.exchange(
-                    x25519.X25519PublicKey.from_public_bytes(peer_key_exchange))
-            else:
-                secret = self._private.exchange(
-                    x448.X448PublicKey.from_public_bytes(peer_key_exchange))
+            secret = self._private.exchange(self._peer_key(peer_key_exchange))  # type: ignore[arg-type]
         except ValueError:  # pyca refuses a small-order peer point
             raise _illegal(group, "shared secret is all zeros (small-order point)") from None
         return _check_nonzero(group, secret)
@@ -385,9 +391,9 @@ def generate_key_pair(group: NamedGroup) -> KeyPair:
     """A fresh key pair for `group` (the default `KeyPairFactory`)."""
     group = _supported(group)
     if group == _G.X25519:
-        return _MontgomeryKeyPair(x25519.X25519PrivateKey.generate())
+        return _MontgomeryKeyPair(group, x25519.X25519PrivateKey.generate())
     if group == _G.X448:
-        return _MontgomeryKeyPair(x448.X448PrivateKey.generate())
+        return _MontgomeryKeyPair(group, x448.X448PrivateKey.generate())
     if group in _EC:
         return _EcKeyPair(group, ec.generate_private_key(_EC[group].curve()))
     if group in FFDHE_PRIMES:
@@ -415,10 +421,10 @@ def key_pair_from_private(group: NamedGroup, private: bytes) -> KeyPair:
     try:
         if group == _G.X25519:
             _require_len(group, private, 32)
-            return _MontgomeryKeyPair(x25519.X25519PrivateKey.from_private_bytes(private))
+            return _MontgomeryKeyPair(group, x25519.X25519PrivateKey.from_private_bytes(private))
         if group == _G.X448:
             _require_len(group, private, 56)
-            return _MontgomeryKeyPair(x448.X448PrivateKey.from_private_bytes(private))
+            return _MontgomeryKeyPair(group, x448.X448PrivateKey.from_private_bytes(private))
         if group in _EC:
             spec_ec = _EC[group]
             _require_len(group, private, spec_ec.size)

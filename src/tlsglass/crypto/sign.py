@@ -29,17 +29,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final, TypeAlias
+from typing import Final, TypeAlias, cast
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
-from tlsglass._fastinit import fast_init
 from tlsglass.enums import SignatureScheme
 from tlsglass.errors import ConfigError, InternalError
 
@@ -71,12 +69,39 @@ AnyPublicKey: TypeAlias = CertificatePublicKeyTypes
 _S = SignatureScheme
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
 class _Scheme:
-    kind: str  # "rsa_pkcs1", "rsa_pss", "ecdsa", "ed25519" or "ed448"
-    hash: type[hashes.HashAlgorithm] | None = None
-    curve: str | None = None  # the curve a TLS 1.3 ECDSA scheme is bound to
+    """What one SignatureScheme computes, with its pyca parameter objects built once.
+
+    The objects (a hash instance, ECDSA(hash), RSASSA-PSS padding) hold no state, so
+    one of each serves every signature; building them per call showed in handshake
+    profiles (convention 16).
+    """
+
+    __slots__ = ("curve", "ecdsa", "hash", "hash_algorithm", "kind", "pss")
+
+    def __init__(self, kind: str, hash_cls: type[hashes.HashAlgorithm] | None = None,
+                 curve: str | None = None) -> None:
+        self.kind = kind  # "rsa_pkcs1", "rsa_pss", "ecdsa", "ed25519" or "ed448"
+        self.hash = hash_cls
+        self.curve = curve  # the curve a TLS 1.3 ECDSA scheme is bound to
+        self.hash_algorithm: hashes.HashAlgorithm | None = None
+        self.ecdsa: ec.ECDSA | None = None
+        self.pss: padding.PSS | None = None
+        if hash_cls is not None:
+            self.hash_algorithm = hash_cls()
+            if kind == "ecdsa":
+                self.ecdsa = ec.ECDSA(self.hash_algorithm)
+            elif kind == "rsa_pss":
+                self.pss = _pss(hash_cls)
+
+    def __repr__(self) -> str:
+        return f"_Scheme({self.kind!r}, {self.hash_algorithm!r}, {self.curve!r})"
+
+
+def _pss(hash_cls: type[hashes.HashAlgorithm]) -> padding.PSS:
+    """RSASSA-PSS as RFC 8446 §4.2.3 fixes it: MGF1 with the same hash, salt = digest length."""
+    algorithm = hash_cls()
+    return padding.PSS(mgf=padding.MGF1(algorithm), salt_length=algorithm.digest_size)
 
 
 _SCHEMES: Final[Mapping[SignatureScheme, _Scheme]] = MappingProxyType(
@@ -122,16 +147,31 @@ def _scheme(scheme: int) -> tuple[SignatureScheme, _Scheme] | None:
     return None if known is None else (known, _SCHEMES[known])
 
 
-def _pss(hash_cls: type[hashes.HashAlgorithm]) -> padding.PSS:
-    """RSASSA-PSS as RFC 8446 §4.2.3 fixes it: MGF1 with the same hash, salt = digest length."""
-    algorithm = hash_cls()
-    return padding.PSS(mgf=padding.MGF1(algorithm), salt_length=algorithm.digest_size)
-
-
 def _pss_fits(key_size: int, hash_cls: type[hashes.HashAlgorithm]) -> bool:
     """RFC 8017 §9.1.1: emLen >= hLen + sLen + 2, with emLen = ceil((modBits - 1) / 8)."""
     em_len = (key_size - 1 + 7) // 8
     return em_len >= 2 * hash_cls().digest_size + 2
+
+
+# pyca's key classes are ABCs: isinstance against them runs ABCMeta's Python-level check
+# each time (two to six a signature, ~0.5 us each), so each concrete key type is
+# classified once.
+_KEY_KINDS: Final = (
+    (rsa.RSAPrivateKey, "rsa"), (ec.EllipticCurvePrivateKey, "ec"),
+    (ed25519.Ed25519PrivateKey, "ed25519"), (ed448.Ed448PrivateKey, "ed448"),
+    (rsa.RSAPublicKey, "rsa_public"), (ec.EllipticCurvePublicKey, "ec_public"),
+    (ed25519.Ed25519PublicKey, "ed25519_public"), (ed448.Ed448PublicKey, "ed448_public"),
+)
+_KIND_OF_TYPE: dict[type, str] = {}
+
+
+def _key_kind(key: object) -> str:
+    """"rsa", "ec", "ed25519", "ed448" (with "_public" for public keys), or "" for others."""
+    kind = _KIND_OF_TYPE.get(type(key))
+    if kind is None:
+        kind = next((name for cls, name in _KEY_KINDS if isinstance(key, cls)), "")
+        _KIND_OF_TYPE[type(key)] = kind
+    return kind
 
 
 def _curve_ok(info: _Scheme, curve_name: str, curve_bound: bool) -> bool:
@@ -161,21 +201,23 @@ def sign(
 
 def _sign(info: _Scheme, key: PrivateKey, data: bytes, curve_bound: bool) -> bytes | None:
     """The signature, or None if the key cannot make this kind of signature."""
-    if isinstance(key, rsa.RSAPrivateKey) and info.hash is not None:
-        if info.kind == "rsa_pss":
-            if not _pss_fits(key.key_size, info.hash):
+    kind = _key_kind(key)
+    if kind == "ec":
+        ec_key = cast(ec.EllipticCurvePrivateKey, key)
+        if info.ecdsa is not None and _curve_ok(info, ec_key.curve.name, curve_bound):
+            return ec_key.sign(data, info.ecdsa)
+    elif kind == "rsa" and info.hash_algorithm is not None:
+        rsa_key = cast(rsa.RSAPrivateKey, key)
+        if info.pss is not None:
+            if not _pss_fits(rsa_key.key_size, type(info.hash_algorithm)):
                 return None
-            return key.sign(data, _pss(info.hash), info.hash())
+            return rsa_key.sign(data, info.pss, info.hash_algorithm)
         if info.kind == "rsa_pkcs1":
-            return key.sign(data, padding.PKCS1v15(), info.hash())
-    elif isinstance(key, ec.EllipticCurvePrivateKey) and info.hash is not None:
-        if info.kind == "ecdsa" and _curve_ok(info, key.curve.name, curve_bound):
-            return key.sign(data, ec.ECDSA(info.hash()))
-    elif isinstance(key, ed25519.Ed25519PrivateKey):
-        if info.kind == "ed25519":
-            return key.sign(data)
-    elif isinstance(key, ed448.Ed448PrivateKey) and info.kind == "ed448":
-        return key.sign(data)
+            return rsa_key.sign(data, padding.PKCS1v15(), info.hash_algorithm)
+    elif kind == info.kind == "ed25519":
+        return cast(ed25519.Ed25519PrivateKey, key).sign(data)
+    elif kind == info.kind == "ed448":
+        return cast(ed448.Ed448PrivateKey, key).sign(data)
     return None
 
 
@@ -189,33 +231,37 @@ def verify(
     SHA-1 and PKCS#1 v1.5 schemes verify here too; refusing them is the caller's policy.
     """
     found = _scheme(scheme)
-    if found is None or not isinstance(key, _PUBLIC_KEY_TYPES):
+    if found is None:
         return False
-    info = found[1]
     try:
-        return _verify(info, key, data, signature, curve_bound)
+        return _verify(found[1], key, data, signature, curve_bound)
     except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
         return False
 
 
-def _verify(info: _Scheme, key: PublicKey, data: bytes, signature: bytes, bound: bool) -> bool:
-    if isinstance(key, rsa.RSAPublicKey) and info.hash is not None:
-        if info.kind == "rsa_pss":
-            key.verify(signature, data, _pss(info.hash), info.hash())
+def _verify(info: _Scheme, key: AnyPublicKey, data: bytes, signature: bytes,
+            bound: bool) -> bool:
+    kind = _key_kind(key)
+    if kind == "ec_public":
+        ec_key = cast(ec.EllipticCurvePublicKey, key)
+        if info.ecdsa is None or not _curve_ok(info, ec_key.curve.name, bound):
+            return False
+        ec_key.verify(signature, data, info.ecdsa)
+        return True
+    if kind == "rsa_public" and info.hash_algorithm is not None:
+        rsa_key = cast(rsa.RSAPublicKey, key)
+        if info.pss is not None:
+            rsa_key.verify(signature, data, info.pss, info.hash_algorithm)
             return True
         if info.kind == "rsa_pkcs1":
-            key.verify(signature, data, padding.PKCS1v15(), info.hash())
+            rsa_key.verify(signature, data, padding.PKCS1v15(), info.hash_algorithm)
             return True
-    elif isinstance(key, ec.EllipticCurvePublicKey) and info.hash is not None:
-        if info.kind == "ecdsa" and _curve_ok(info, key.curve.name, bound):
-            key.verify(signature, data, ec.ECDSA(info.hash()))
-            return True
-    elif isinstance(key, ed25519.Ed25519PublicKey):
-        if info.kind == "ed25519":
-            key.verify(signature, data)
-            return True
-    elif isinstance(key, ed448.Ed448PublicKey) and info.kind == "ed448":
-        key.verify(signature, data)
+        return False
+    if kind == "ed25519_public" and info.kind == "ed25519":
+        cast(ed25519.Ed25519PublicKey, key).verify(signature, data)
+        return True
+    if kind == "ed448_public" and info.kind == "ed448":
+        cast(ed448.Ed448PublicKey, key).verify(signature, data)
         return True
     return False
 
@@ -269,10 +315,6 @@ def _fits(scheme: SignatureScheme, key_size: int) -> bool:
 def public_key_of(key: PrivateKey) -> PublicKey:
     """The public half of `key`."""
     return key.public_key()
-
-
-_PUBLIC_KEY_TYPES: Final = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey,
-                            ed448.Ed448PublicKey)
 
 
 def public_keys_equal(a: AnyPublicKey, b: AnyPublicKey) -> bool:
