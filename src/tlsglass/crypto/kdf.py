@@ -122,14 +122,11 @@ def hkdf_expand_label(
     algorithm = _PYCA.get(hash_name)
     if algorithm is None:
         raise InternalError(f"unsupported hash {hash_name!r}")
-    if context:
+    info = None if context else _CONTEXT_FREE_LABELS.get((hash_name, label, length))
+    if info is None:
         info = _hkdf_label(algorithm, label, context, length)
-    else:
-        info = _CONTEXT_FREE_LABELS.get((hash_name, label, length))
-        if info is None:
-            info = _hkdf_label(algorithm, label, b"", length)
-            if len(_CONTEXT_FREE_LABELS) < _MAX_CONTEXT_FREE_LABELS:
-                _CONTEXT_FREE_LABELS[(hash_name, label, length)] = info
+        if not context and len(_CONTEXT_FREE_LABELS) < _MAX_CONTEXT_FREE_LABELS:
+            _CONTEXT_FREE_LABELS[(hash_name, label, length)] = info
     if not length:
         return b""
     return HKDFExpand(algorithm, length, info).derive(secret)
