@@ -6,23 +6,23 @@ Part of the `crypto/` room (STYLE.md §2). Door: `HASH_LENGTHS`, `hash_digest`,
 
 Functions take and return plain bytes; the key schedule wraps them in opaque
 `Secret` values (convention 9). Hashes are named by their hashlib names
-("sha256", "sha384"), as `SuiteInfo.hash_name` carries them. HKDF-Expand comes from
-pyca; HMAC and plain hashing come from the standard library, which is faster for
-one-shot calls and is what HKDF-Extract (RFC 5869 §2.2) and P_hash
-(RFC 5246 §5) are defined in terms of.
+("sha256", "sha384"), as `SuiteInfo.hash_name` carries them. HMAC, HKDF-Extract and
+HKDF-Expand come from pyca; plain hashing from the standard library (one-shot
+hashlib calls are the quickest). The TLS 1.2 PRF's P_hash (RFC 5246 §5) is the
+protocol's own construction on pyca's HMAC.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import struct
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Final, Protocol
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+from cryptography.hazmat.primitives.hmac import HMAC
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 
 from tlsglass.errors import InternalError
 
@@ -77,9 +77,13 @@ def hash_digest(hash_name: str, data: bytes) -> bytes:
 
 
 def hmac_digest(hash_name: str, key: bytes, data: bytes) -> bytes:
-    """HMAC-Hash(key, data) (RFC 2104), OpenSSL's through the standard library."""
-    _hash_len(hash_name)
-    return hmac.digest(key, data, hash_name)
+    """HMAC-Hash(key, data) (RFC 2104), pyca's."""
+    algorithm = _PYCA.get(hash_name)
+    if algorithm is None:
+        raise InternalError(f"unsupported hash {hash_name!r}")
+    mac = HMAC(key, algorithm)
+    mac.update(data)
+    return mac.finalize()
 
 
 def hkdf_extract(hash_name: str, salt: bytes, ikm: bytes) -> bytes:
@@ -89,12 +93,14 @@ def hkdf_extract(hash_name: str, salt: bytes, ikm: bytes) -> bytes:
     as the "0" of RFC 8446 §7.1, HashLen zero bytes, the only IKM TLS 1.3 uses
     that is not a (EC)DHE or PSK secret.
     """
-    length = _hash_len(hash_name)
+    algorithm = _PYCA.get(hash_name)
+    if algorithm is None:
+        raise InternalError(f"unsupported hash {hash_name!r}")
     if not salt:
-        salt = bytes(length)
+        salt = bytes(algorithm.digest_size)
     if not ikm:
-        ikm = bytes(length)
-    return hmac_digest(hash_name, salt, ikm)
+        ikm = bytes(algorithm.digest_size)
+    return HKDF.extract(algorithm, salt, ikm)
 
 
 def hkdf_expand(hash_name: str, prk: bytes, info: bytes, length: int) -> bytes:
@@ -166,16 +172,25 @@ def prf_tls12(hash_name: str, secret: bytes, label: bytes, seed: bytes, length: 
     P_hash(secret, seed) = HMAC(secret, A(1) + seed) + HMAC(secret, A(2) + seed) + ...
     with A(0) = seed and A(i) = HMAC(secret, A(i-1)).
     """
-    _hash_len(hash_name)
+    algorithm = _PYCA.get(hash_name)
+    if algorithm is None:
+        raise InternalError(f"unsupported hash {hash_name!r}")
     if length < 0:
         raise InternalError(f"PRF output length {length} out of range")
+    # Keyed once; each HMAC of P_hash is a copy of that keyed state (pyca's HMAC.copy),
+    # not a fresh key schedule: a full TLS 1.2 handshake computes ~24 of them.
+    keyed = HMAC(secret, algorithm)
     label_seed = label + seed
     a = label_seed
     blocks: list[bytes] = []
     produced = 0
     while produced < length:
-        a = hmac.digest(secret, a, hash_name)
-        block = hmac.digest(secret, a + label_seed, hash_name)
+        mac = keyed.copy()
+        mac.update(a)
+        a = mac.finalize()
+        mac = keyed.copy()
+        mac.update(a + label_seed)
+        block = mac.finalize()
         blocks.append(block)
         produced += len(block)
     return b"".join(blocks)[:length]

@@ -68,6 +68,10 @@ class TrustStore:
     certificates: tuple[Certificate, ...]
     pyca_store: Store = field(init=False)
     _by_pyca: Mapping[x509.Certificate, Certificate] = field(init=False)
+    # By the identity of the pyca objects this store holds (alive as long as it is):
+    # cryptography's verifier hands back those very objects, and hashing one hashes
+    # its whole DER.
+    _by_identity: Mapping[int, Certificate] = field(init=False)
 
     def __post_init__(self) -> None:
         unique = tuple(dict.fromkeys(self.certificates))
@@ -76,6 +80,7 @@ class TrustStore:
         object.__setattr__(self, "certificates", unique)
         object.__setattr__(self, "pyca_store", Store([c.pyca for c in unique]))
         object.__setattr__(self, "_by_pyca", MappingProxyType({c.pyca: c for c in unique}))
+        object.__setattr__(self, "_by_identity", MappingProxyType({id(c.pyca): c for c in unique}))
 
     @classmethod
     def from_certificates(cls, certificates: Iterable[Certificate]) -> TrustStore:
@@ -121,7 +126,8 @@ class TrustStore:
 
     def anchor_for(self, pyca: x509.Certificate) -> Certificate | None:
         """Our Certificate for a cryptography certificate in this store, if it is one."""
-        return self._by_pyca.get(pyca)
+        cert = self._by_identity.get(id(pyca))
+        return cert if cert is not None and cert.pyca is pyca else self._by_pyca.get(pyca)
 
     def __contains__(self, item: object) -> bool:
         return isinstance(item, Certificate) and item.pyca in self._by_pyca

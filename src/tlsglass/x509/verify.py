@@ -17,6 +17,7 @@ Door: `VerifiedChain`, `verify_server_chain`, `verify_client_chain`,
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Sequence
@@ -167,6 +168,7 @@ def verify_client_chain(
     return VerifiedChain(_ours(verified.chain, chain, store), None)
 
 
+@functools.lru_cache(maxsize=256)  # a pure function of the name, asked every handshake
 def normalize_server_name(name: str) -> str:
     """The form a name is matched in: an IP literal canonicalised, or a lower-case A-label name.
 
@@ -254,9 +256,21 @@ def _ours(
     path: Sequence[x509.Certificate], given: Sequence[Certificate], store: TrustStore
 ) -> tuple[Certificate, ...]:
     """Map cryptography's path back to the Certificate objects we were handed."""
-    by_pyca = {c.pyca: c for c in given}
+    # cryptography returns the very objects it was given (ours, and the store's), so
+    # they are matched by identity: hashing a certificate hashes all its DER (~11 us
+    # a chain; convention 16). Equality is the fallback.
     ours: list[Certificate] = []
     for pyca in path:
-        cert = by_pyca.get(pyca) or store.anchor_for(pyca)
+        cert = _given(pyca, given) or store.anchor_for(pyca)
         ours.append(cert if cert is not None else Certificate(pyca.public_bytes(Encoding.DER)))
     return tuple(ours)
+
+
+def _given(pyca: x509.Certificate, given: Sequence[Certificate]) -> Certificate | None:
+    for cert in given:
+        if cert.pyca is pyca:
+            return cert
+    for cert in given:
+        if cert.pyca == pyca:
+            return cert
+    return None
