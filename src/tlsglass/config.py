@@ -304,6 +304,10 @@ class _TLSConfig:
     clock: Callable[[], float] = time.time
     entropy: Callable[[int], bytes] = os.urandom
     key_pair_factory: KeyPairFactory = generate_key_pair
+    # What the engine derives from this config once and reuses for every connection
+    # (a client's fixed ClientHello extensions); not part of the config's value.
+    derived: dict[str, object] = field(default_factory=dict, init=False, repr=False,
+                                       compare=False)
 
     def __post_init__(self) -> None:
         _validate_common((self.minimum_version, self.maximum_version), self.cipher_suites,

@@ -29,7 +29,7 @@ from tlsglass.handshake.early13 import begin_early_data, wants_early_data
 from tlsglass.handshake.negotiate import is_ip_literal, names
 from tlsglass.handshake.psk13 import OfferedPsk, offer_psk
 from tlsglass.session import ClientTicket
-from tlsglass.wire.extension_block import find
+from tlsglass.wire.extension_block import find, remember_encoding
 from tlsglass.wire.extensions import (
     ALPN,
     EcPointFormats,
@@ -121,6 +121,30 @@ def _offer_session12(config: ClientConfig, session_id: bytes
 
 
 def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list[Extension]:
+    if not config.grease:
+        # The same for every connection of this config but for the key shares: built and
+        # encoded once (remember_encoding), then reused.
+        fixed = config.derived.get("client_hello_extensions")
+        if not isinstance(fixed, tuple):
+            fixed = tuple(remember_encoding(e) for e in _fixed_extensions(config))
+            config.derived["client_hello_extensions"] = fixed
+        exts: list[Extension] = list(fixed)
+        if config.maximum_version >= ProtocolVersion.TLS1_3:
+            exts.append(KeyShareClientHello(client_shares=shares))
+        return exts
+    exts = _fixed_extensions(config)
+    if config.maximum_version >= ProtocolVersion.TLS1_3:
+        exts.append(KeyShareClientHello(client_shares=shares))
+    # A second GREASE extension, with a code point different from the first.
+    code = _grease_value(config, 3)
+    if code == exts[0].type_code:
+        code ^= 0x1010
+    exts.append(RawExtension(code=code, data=b"\x00"))
+    return exts
+
+
+def _fixed_extensions(config: ClientConfig) -> list[Extension]:
+    """Every extension of the ClientHello but key_share (and the last GREASE one)."""
     grease = config.grease
     exts: list[Extension] = []
     if grease:
@@ -150,13 +174,6 @@ def _extensions(config: ClientConfig, shares: tuple[KeyShareEntry, ...]) -> list
         exts.append(PskKeyExchangeModes(ke_modes=tuple(config.psk_key_exchange_modes)))
         if config.post_handshake_auth:  # §4.2.6: TLS 1.3 only
             exts.append(PostHandshakeAuth())
-        exts.append(KeyShareClientHello(client_shares=shares))
-    if grease:
-        # A second GREASE extension, with a code point different from the first.
-        code = _grease_value(config, 3)
-        if code == exts[0].type_code:
-            code ^= 0x1010
-        exts.append(RawExtension(code=code, data=b"\x00"))
     return exts
 
 

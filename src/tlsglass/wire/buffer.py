@@ -97,6 +97,10 @@ class Reader:
         start = self._take(n)
         return self._data[start : start + n]
 
+    def peek_rest(self) -> bytes:
+        """What is left, without consuming it."""
+        return self._data[self._pos : self._end]
+
     def rest(self) -> bytes:
         start = self._pos
         self._pos = self._end

@@ -6,6 +6,15 @@ An extension's body depends on the message that carries it, so decoding is keyed
 pair decodes to, and anything else stays a `RawExtension`. `check_extensions`
 refuses repeats and recognised extensions in messages the §4.2 table does not
 allow them in. `find` and friends look an extension up in a decoded block.
+
+Most extensions are the same bytes in connection after connection (a client's
+supported_groups, signature_algorithms, versions, ALPN...), so both directions
+remember (convention 16): an extension object handed to `remember_encoding` is
+encoded once, and a body decoded once is answered from a bounded table keyed by
+its exact bytes (extensions are frozen, so one decoded object serves everyone).
+The extensions that carry fresh values every time (key_share, pre_shared_key,
+cookie, padding) are never kept. A Writer that watches each write (the tracer's)
+always gets the field-by-field encoding.
 """
 
 from __future__ import annotations
@@ -47,7 +56,7 @@ from tlsglass.wire.extensions import (
 )
 
 __all__ = ["check_extensions", "decode_extensions", "encode_extensions", "find", "find_raw",
-           "require"]
+           "remember_encoding", "require"]
 
 E = TypeVar("E", bound=Extension)
 
@@ -141,26 +150,65 @@ _TLS13_ALLOWED: Final[Mapping[int, frozenset[int]]] = MappingProxyType({
 })
 
 
+# Never remembered: their bodies are new in every message (§4.2.8, §4.2.11, §4.2.2).
+_FRESH: Final = frozenset({ExtensionType.KEY_SHARE, ExtensionType.PRE_SHARED_KEY,
+                           ExtensionType.COOKIE, ExtensionType.PADDING})
+_MAX_REMEMBERED_BODY: Final = 512  # bytes; a larger body is decoded every time
+_MAX_DECODED: Final = 512
+_MAX_ENCODED: Final = 512
+# (message, extension type, body) -> the decoded extension.
+_DECODED: dict[tuple[int, int, bytes], Extension] = {}
+# id(extension) -> (the extension, which this keeps alive, and its whole encoding).
+_ENCODED: dict[int, tuple[Extension, bytes]] = {}
+
+
 def decode_extensions(r: Reader, context: int, minimum: int = 0) -> tuple[Extension, ...]:
     """Read `Extension extensions<minimum..2^16-1>` for the message `context`."""
     block = r.sub(2, minimum, None, "extensions")
     out: list[Extension] = []
-    codecs = _CODECS
+    codecs, decoded = _CODECS, _DECODED
     while not block.at_end():
         code, data = block.extension_header()
         codec = codecs.get((code, context))
         if codec is None:
             out.append(RawExtension(code=code, data=data.rest()))
-        else:
-            out.append(codec.decode_body(data))
+            continue
+        key = (context, code, data.peek_rest()) \
+            if data.remaining <= _MAX_REMEMBERED_BODY and code not in _FRESH else None
+        ext = None if key is None else decoded.get(key)
+        if ext is None:
+            ext = codec.decode_body(data)
             data.finish(f"extension {code}")
+            if key is not None:
+                if len(decoded) >= _MAX_DECODED:
+                    decoded.clear()  # crude, and bounded: the next messages refill it
+                decoded[key] = ext
+        out.append(ext)
     return tuple(out)
 
 
+def remember_encoding(ext: E) -> E:
+    """Encode `ext` once from now on (for extension objects reused across messages,
+    such as a config's ClientHello template); returns `ext`."""
+    if ext.type_code not in _FRESH and id(ext) not in _ENCODED:
+        w = Writer()
+        w.extension(ext.type_code, ext.encode_body)
+        if len(_ENCODED) >= _MAX_ENCODED:
+            _ENCODED.clear()
+        _ENCODED[id(ext)] = (ext, w.getvalue())
+    return ext
+
+
 def encode_extensions(w: Writer, extensions: Iterable[Extension], minimum: int = 0) -> None:
+    plain = type(w) is Writer  # a watching subclass sees every field written
+    encoded = _ENCODED
     with w.prefixed(2, minimum, what="extensions"):
         for ext in extensions:
-            w.extension(ext.type_code, ext.encode_body)
+            known = encoded.get(id(ext)) if plain else None
+            if known is not None and known[0] is ext:
+                w.write(known[1])
+            else:
+                w.extension(ext.type_code, ext.encode_body)
 
 
 def check_extensions(extensions: Iterable[Extension], context: int, tls13: bool = True) -> None:
