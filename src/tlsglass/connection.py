@@ -366,8 +366,7 @@ class Connection:
                 raise UnexpectedMessage(f"application data in {self._state.name}")
             self._events.append(ApplicationData(data=content))
         elif content_type == _HANDSHAKE:
-            self._hs_in += content
-            self._drain_handshake()
+            self._receive_handshake(content)
         elif content_type == _ALERT:
             self._receive_alert(content)
         else:
@@ -387,23 +386,34 @@ class Connection:
         if not allowed or content != CHANGE_CIPHER_SPEC_BODY:
             raise UnexpectedMessage("unexpected ChangeCipherSpec record")
 
-    def _drain_handshake(self) -> None:
-        buf = self._hs_in
+    def _receive_handshake(self, content: bytes) -> None:
+        """Hand every whole handshake message in `content` (after what was pending) to
+        the state; keep a partial one for the next record."""
+        pending = self._hs_in
+        if pending:  # a message was split across records: join (rare)
+            pending += content
+            data = bytes(pending)
+            pending.clear()
+        else:
+            data = content  # the usual case: whole messages, sliced straight out
         limit = self.config.max_handshake_message_size
-        while len(buf) >= HANDSHAKE_HEADER_LEN:
-            length = int.from_bytes(buf[1:4], "big")
+        pos, size = 0, len(data)
+        while size - pos >= HANDSHAKE_HEADER_LEN:
+            length = data[pos + 1] << 16 | data[pos + 2] << 8 | data[pos + 3]
             if length > limit:
                 raise DecodeError(f"handshake message of {length} bytes exceeds {limit}")
-            end = HANDSHAKE_HEADER_LEN + length
-            if len(buf) < end:
-                return
-            raw = bytes(buf[:end])
-            del buf[:end]
+            end = pos + HANDSHAKE_HEADER_LEN + length
+            if end > size:
+                break
+            raw = data if pos == 0 and end == size else data[pos:end]
+            pos = end
             before = self._records.read
             self._set_state(dispatch(self._state, raw[0], raw, self))
-            if self._records.read is not before and buf:
+            if self._records.read is not before and pos < size:
                 # §5.1: handshake messages must not span a key change.
                 raise UnexpectedMessage("handshake data left over across a key change")
+        if pos < size:
+            pending += data[pos:]
 
     def _receive_alert(self, content: bytes) -> None:
         if len(content) != 2:
