@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, mlkem, x25519
@@ -274,7 +274,7 @@ def test_unsupported_groups_and_bad_factories() -> None:
         with pytest.raises(InternalError):
             generate_key_pair(group)  # type: ignore[arg-type]
         with pytest.raises(InternalError):
-            encapsulate(group, bytes(32))  # type: ignore[arg-type]
+            encapsulate(group, bytes(32))
     x25519_share = generate_key_pair(G.X25519).public_bytes()
     with pytest.raises(InternalError, match="factory"):
         encapsulate(G.X25519, x25519_share, lambda g: generate_key_pair(G.X448))
@@ -342,3 +342,22 @@ def test_arbitrary_peer_bytes(case: tuple[NamedGroup, bytes]) -> None:
         pass
     else:
         assert len(secret) == secret_len
+
+
+def test_montgomery_shortcuts_are_pycas_own_keys() -> None:
+    """kx calls pyca's Rust X25519/X448 functions directly (after the FIPS check at
+    import); they make the same key objects the public API does, and agree with it."""
+    from cryptography.hazmat.primitives.asymmetric import x448, x25519
+
+    from tlsglass.crypto import kx
+    for generate, public, private_cls, public_cls in (
+            (kx._X25519_GENERATE, kx._X25519_PUBLIC, x25519.X25519PrivateKey,
+             x25519.X25519PublicKey),
+            (kx._X448_GENERATE, kx._X448_PUBLIC, x448.X448PrivateKey, x448.X448PublicKey)):
+        ours: Any = generate()
+        theirs: Any = private_cls.generate()
+        assert type(ours) is type(theirs) and isinstance(theirs, private_cls)
+        peer: Any = public(theirs.public_key().public_bytes_raw())
+        assert type(peer) is type(theirs.public_key()) and isinstance(peer, public_cls)
+        back: Any = public_cls.from_public_bytes(ours.public_key().public_bytes_raw())
+        assert ours.exchange(peer) == theirs.exchange(back)

@@ -261,9 +261,36 @@ def _check_nonzero(group: NamedGroup, secret: bytes) -> bytes:
 
 _MontgomeryPrivate = x25519.X25519PrivateKey | x448.X448PrivateKey
 _MontgomeryPublic = x25519.X25519PublicKey | x448.X448PublicKey
+
+
+def _montgomery_functions() -> tuple[Callable[[], x25519.X25519PrivateKey],
+                                     Callable[[bytes], x25519.X25519PublicKey],
+                                     Callable[[], x448.X448PrivateKey],
+                                     Callable[[bytes], x448.X448PublicKey]]:
+    """pyca's X25519/X448 generate and from_public_bytes, as cheap to call as possible.
+
+    The public classmethods import pyca's backend and ask it about FIPS mode on every
+    call (~3 us each, four calls a full handshake); they then call the functions of
+    pyca's Rust bindings that are used here directly, once the same FIPS question
+    has been answered at import. Where the bindings are not laid out as expected,
+    or the algorithms are refused, the public API is used (and refuses as it does).
+    """
+    public = (x25519.X25519PrivateKey.generate, x25519.X25519PublicKey.from_public_bytes,
+              x448.X448PrivateKey.generate, x448.X448PublicKey.from_public_bytes)
+    try:
+        from cryptography.hazmat.backends.openssl.backend import backend
+        from cryptography.hazmat.bindings._rust import openssl as rust_openssl
+        if not (backend.x25519_supported() and backend.x448_supported()):
+            return public
+        return (rust_openssl.x25519.generate_key, rust_openssl.x25519.from_public_bytes,
+                rust_openssl.x448.generate_key, rust_openssl.x448.from_public_bytes)
+    except (ImportError, AttributeError):
+        return public
+
+
+_X25519_GENERATE, _X25519_PUBLIC, _X448_GENERATE, _X448_PUBLIC = _montgomery_functions()
 _MONTGOMERY_PUBLIC: Final[Mapping[NamedGroup, Callable[[bytes], _MontgomeryPublic]]] = \
-    MappingProxyType({_G.X25519: x25519.X25519PublicKey.from_public_bytes,
-                      _G.X448: x448.X448PublicKey.from_public_bytes})
+    MappingProxyType({_G.X25519: _X25519_PUBLIC, _G.X448: _X448_PUBLIC})
 
 
 class _MontgomeryKeyPair(_KeyPairBase):
@@ -391,9 +418,9 @@ def generate_key_pair(group: NamedGroup) -> KeyPair:
     """A fresh key pair for `group` (the default `KeyPairFactory`)."""
     group = _supported(group)
     if group == _G.X25519:
-        return _MontgomeryKeyPair(group, x25519.X25519PrivateKey.generate())
+        return _MontgomeryKeyPair(group, _X25519_GENERATE())
     if group == _G.X448:
-        return _MontgomeryKeyPair(group, x448.X448PrivateKey.generate())
+        return _MontgomeryKeyPair(group, _X448_GENERATE())
     if group in _EC:
         return _EcKeyPair(group, ec.generate_private_key(_EC[group].curve()))
     if group in FFDHE_PRIMES:
@@ -443,18 +470,18 @@ def _require_len(group: NamedGroup, private: bytes, expected: int) -> None:
 
 
 def encapsulate(
-    group: NamedGroup, peer_key_exchange: bytes, factory: KeyPairFactory = generate_key_pair
+    group: int, peer_key_exchange: bytes, factory: KeyPairFactory = generate_key_pair
 ) -> tuple[bytes, bytes]:
     """The server side of one key share: (our key_exchange, shared secret).
 
     `peer_key_exchange` is the client's value for `group`; `factory` supplies our
     (EC)DHE key pair, or the classical half of a hybrid group.
     """
-    group = _supported(group)
-    spec = _HYBRID.get(group)
+    known = _supported(group)
+    spec = _HYBRID.get(known)
     if spec is not None:
-        return _hybrid_encapsulate(group, spec, peer_key_exchange, factory)
-    key_pair = _from_factory(factory, group)
+        return _hybrid_encapsulate(known, spec, peer_key_exchange, factory)
+    key_pair = _from_factory(factory, known)
     return key_pair.public_bytes(), key_pair.exchange(peer_key_exchange)
 
 

@@ -179,7 +179,7 @@ def _curve_ok(info: _Scheme, curve_name: str, curve_bound: bool) -> bool:
 
 
 def sign(
-    scheme: SignatureScheme, key: PrivateKey, data: bytes, *, curve_bound: bool = True
+    scheme: int, key: PrivateKey, data: bytes, *, curve_bound: bool = True
 ) -> bytes:
     """Sign `data` with `key` as `scheme` says (ECDSA signatures are DER, RFC 8446 §4.2.3).
 

@@ -84,6 +84,16 @@ def _offered_versions(config: ClientConfig) -> tuple[int, ...]:
                  if config.minimum_version <= v <= config.maximum_version)
 
 
+def _offered_suites(config: ClientConfig) -> tuple[int, ...]:
+    suites = config.derived.get("cipher_suites")
+    if not isinstance(suites, tuple):
+        suites = tuple(int(s) for s in config.cipher_suites)
+        if offers_tls12(config):
+            suites += tuple(int(s) for s in config.tls12_cipher_suites)
+        config.derived["cipher_suites"] = suites
+    return suites
+
+
 def offers_tls12(config: ClientConfig) -> bool:
     return config.minimum_version <= ProtocolVersion.TLS1_2 and bool(config.tls12_cipher_suites)
 
@@ -185,11 +195,9 @@ def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
                                      for group in share_groups or ()}
     shares = tuple(KeyShareEntry(group=g, key_exchange=kp.public_bytes())
                    for g, kp in key_pairs.items())
-    suites = [int(s) for s in config.cipher_suites]
-    if offers_tls12(config):
-        suites += [int(s) for s in config.tls12_cipher_suites]
+    suites = _offered_suites(config)
     if config.grease:
-        suites.insert(0, _grease_value(config, 4))
+        suites = (_grease_value(config, 4), *suites)
     random = config.entropy(32)
     # App. D.4: a non-empty session id asks middleboxes to treat this like TLS 1.2.
     session_id = config.entropy(32) if config.middlebox_compatibility else b""
@@ -197,7 +205,7 @@ def start_client(config: ClientConfig, out: Output) -> ClientHelloSent:
     # Built once with the TLS 1.2 session offer, not rebuilt by dataclasses.replace (~4 us).
     ticket, session_id, session12 = _offer_session12(config, session_id)
     hello = ClientHello(random=random, legacy_session_id=session_id,
-                        cipher_suites=tuple(suites), extensions=(*extensions, *ticket))
+                        cipher_suites=suites, extensions=(*extensions, *ticket))
     if config.hello_hook is not None:
         hello = config.hello_hook(hello)
     # pre_shared_key goes last: its binder covers all the rest (§4.2.11).

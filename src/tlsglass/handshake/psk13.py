@@ -346,6 +346,8 @@ def issue_tickets(config: ServerConfig, suite: SuiteInfo, resumption_secret: Sec
     `authenticated_at_ms` is the time of the full handshake a resumed session goes
     back to (None: this one); tickets never outlive `max_session_age` from it.
     """
+    if not config.tickets_per_connection:
+        return
     now = config.clock()
     now_ms = int(now * 1000)
     authenticated = now_ms if authenticated_at_ms is None else authenticated_at_ms

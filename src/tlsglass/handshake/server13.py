@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field, replace
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from tlsglass._fastinit import fast_init
-from tlsglass.config import ServerConfig
+from tlsglass.config import CertifiedKey, ServerConfig
 from tlsglass.crypto import kx, sign
 from tlsglass.crypto.secret import Secret
 from tlsglass.crypto.suites import SuiteInfo
 from tlsglass.enums import (
     ExtensionType,
     HandshakeType,
-    NamedGroup,
     ProtocolVersion,
     SignatureScheme,
     describe,
@@ -62,7 +61,7 @@ from tlsglass.keyschedule import (
     finished_verify_data,
     verify_finished,
 )
-from tlsglass.wire.extension_block import find, find_raw
+from tlsglass.wire.extension_block import find, find_raw, remember_encoding
 from tlsglass.wire.extensions import (
     ALPN,
     CertificateAuthorities,
@@ -93,6 +92,7 @@ from tlsglass.wire.handshake import (
     Finished,
     HandshakeMessage,
     ServerHello,
+    encode_handshake,
 )
 from tlsglass.x509 import Certificate as X509Certificate
 
@@ -153,7 +153,7 @@ class Start(State):
         exts: list[Extension] = [KeyShareHelloRetryRequest(selected_group=chosen.retry_group)]
         if cookie is not None:
             exts.append(Cookie(cookie=cookie))
-        exts.append(SupportedVersionsServerHello(selected_version=ProtocolVersion.TLS1_3))
+        exts.append(_SELECTED_TLS13)
         out.send(ServerHello(random=HELLO_RETRY_REQUEST_RANDOM,
                              legacy_session_id_echo=offer.hello.legacy_session_id,
                              cipher_suite=chosen.suite.suite, extensions=tuple(exts)))
@@ -204,12 +204,12 @@ def _first_flight(config: ServerConfig, offer: Offer, chosen: Plan, out: Output,
     exts: list[Extension] = []
     shared = None
     if chosen.share is not None:
-        group = NamedGroup(chosen.share.group)
+        group = chosen.share.group
         our_share, shared = kx.encapsulate(group, chosen.share.key_exchange,
                                            config.key_pair_factory)
         exts.append(KeyShareServerHello(server_share=KeyShareEntry(group=group,
                                                                    key_exchange=our_share)))
-    exts.append(SupportedVersionsServerHello(selected_version=ProtocolVersion.TLS1_3))
+    exts.append(_SELECTED_TLS13)
     if psk is not None:
         exts.append(PreSharedKeyServerHello(selected_identity=psk.index))
     # Before the ServerHello enters the transcript: 0-RTT keys hash the ClientHello alone.
@@ -226,7 +226,7 @@ def _first_flight(config: ServerConfig, offer: Offer, chosen: Plan, out: Output,
     if early_read is None:
         _reject_early_data(config, offer, out)
     else:
-        ee = (*ee, EarlyDataIndication())
+        ee = (*ee, _EARLY_DATA)
     out.send(EncryptedExtensions(extensions=ee))
     if psk is None:
         _send_certificate(config, chosen, out)
@@ -245,12 +245,36 @@ def _send_certificate(config: ServerConfig, chosen: Plan, out: Output) -> None:
     assert certified is not None and scheme is not None
     if config.client_auth != "none":
         out.send(certificate_request(config))
-    out.send(Certificate(certificate_list=tuple(CertificateEntry(cert_data=c.der)
-                                                for c in certified.chain)))
+    message, encoded = _certificate_message(config, certified)
+    out.send(message, encoded=encoded)
     content = certificate_verify_content("server", out.transcript.digest())
-    signature = sign.sign(SignatureScheme(scheme), certified.private_key, content)
+    signature = sign.sign(scheme, certified.private_key, content)
     out.send(CertificateVerify(algorithm=scheme, signature=signature))
 
+
+def _certificate_message(config: ServerConfig, certified: CertifiedKey
+                         ) -> tuple[Certificate, bytes]:
+    """The Certificate message for a chain, and its encoding: the same for every
+    handshake that chain serves, so built once per config and chain."""
+    messages = config.derived.setdefault("certificate_messages", {})
+    assert isinstance(messages, dict)
+    known = messages.get(id(certified))
+    if known is not None and known[0] is certified:
+        return known[1], known[2]
+    message = Certificate(certificate_list=tuple(CertificateEntry(cert_data=c.der)
+                                                 for c in certified.chain))
+    if len(messages) >= 64:  # a selector may hand out new objects: stay bounded
+        messages.clear()
+    # The CertifiedKey is kept with its entry, so its id cannot be reused meanwhile.
+    messages[id(certified)] = (certified, message, encode_handshake(message))
+    return message, messages[id(certified)][2]
+
+
+# Extensions whose value never changes, built and encoded once.
+_SELECTED_TLS13: Final = remember_encoding(
+    SupportedVersionsServerHello(selected_version=ProtocolVersion.TLS1_3))
+_SERVER_NAME_ACK: Final = remember_encoding(ServerNameAck())
+_EARLY_DATA: Final = remember_encoding(EarlyDataIndication())
 
 # What we discard of a client's 0-RTT data when we turn it down (OpenSSL's default
 # max_early_data_size).
@@ -291,7 +315,7 @@ def _encrypted_extensions(config: ServerConfig, offer: Offer, chosen: Plan,
                           out: Output) -> tuple[Extension, ...]:
     exts: list[Extension] = []
     if offer.server_name is not None:
-        exts.append(ServerNameAck())
+        exts.append(_SERVER_NAME_ACK)
     if offer.record_size_limit is not None:
         # RFC 8449 §4: answer with our own limit, and honour the client's from now on.
         own = config.record_size_limit or 16385
@@ -418,8 +442,10 @@ class WaitFinished(_AfterServerFinished):
             raise DecryptError("client Finished does not match the transcript (§4.4.4)")
         resumption = self.master.resumption_master_secret(out.transcript.digest())
         out.install_read_key(suite, self.client_app, "application")
-        n = replace(self.negotiated, peer_certificates=self.peer_chain)
-        out.update(n)
+        n = self.negotiated
+        if self.peer_chain:
+            n = replace(n, peer_certificates=self.peer_chain)
+            out.update(n)
         out.emit(HandshakeComplete(version=ProtocolVersion.TLS1_3, cipher_suite=suite.suite,
                                    group=n.group, signature_scheme=n.signature_scheme,
                                    alpn_protocol=n.alpn_protocol, server_name=n.server_name,

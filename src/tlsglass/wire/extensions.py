@@ -11,7 +11,7 @@ values stay plain ints (GREASE must round-trip).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import ClassVar, Final, Self
 
 from tlsglass._fastinit import fast_init
 from tlsglass.enums import ExtensionType
@@ -48,12 +48,22 @@ __all__ = [
     "SupportedVersionsServerHello",
 ]
 
+_TYPE_CODE: Final = "type_code"
+
+
 @fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Extension:
     """Base of every extension body. `extension_type` is the IANA code point."""
 
     extension_type: ClassVar[int]
+
+    def __init_subclass__(cls) -> None:
+        # (No super() call: slots=True rebuilds each class, and the base is object.)
+        # `type_code` as a plain class attribute where the class names its code point:
+        # it is read ~90 times a handshake, and a property is a call each time.
+        if _TYPE_CODE not in cls.__dict__ and "extension_type" in cls.__dict__:
+            setattr(cls, _TYPE_CODE, cls.__dict__["extension_type"])
 
     def encode_body(self, w: Writer) -> None:
         raise NotImplementedError
