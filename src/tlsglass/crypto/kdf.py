@@ -123,38 +123,41 @@ def hkdf_expand_label(
 
     `label` is given without the "tls13 " prefix, e.g. b"key", b"iv", b"finished".
     """
-    # ~30 calls a full handshake (convention 16): the HkdfLabel of the context-free ones
-    # (key, iv, finished: half of them) is built and checked once, not per call.
+    # ~30 calls a full handshake (convention 16): the fixed front of each HkdfLabel
+    # (length, label) is built and checked once per (hash, label, length).
+    front = _LABEL_FRONTS.get((hash_name, label, length))
+    if front is None:
+        front = _label_front(hash_name, label, length)
+    if len(context) > 255:  # opaque context<0..255>
+        raise InternalError(f"HKDF context of {len(context)} bytes is too long")
+    if not length:
+        return b""
+    return HKDFExpand(_PYCA[hash_name], length,
+                      front + _LENGTH_BYTE[len(context)] + context).derive(secret)
+
+
+# HkdfLabel's uint16 length and opaque label<7..255>, by (hash, label, length): the
+# labels are the RFC's own, plus whatever exporter labels an application uses.
+_LABEL_FRONTS: dict[tuple[str, bytes, int], bytes] = {}
+_MAX_LABEL_FRONTS: Final = 256
+_LENGTH_BYTE: Final = tuple(bytes((n,)) for n in range(256))
+
+
+def _label_front(hash_name: str, label: bytes, length: int) -> bytes:
+    """HkdfLabel up to its context (§7.1), the limits checked; kept for next time."""
     algorithm = _PYCA.get(hash_name)
     if algorithm is None:
         raise InternalError(f"unsupported hash {hash_name!r}")
-    info = None if context else _CONTEXT_FREE_LABELS.get((hash_name, label, length))
-    if info is None:
-        info = _hkdf_label(algorithm, label, context, length)
-        if not context and len(_CONTEXT_FREE_LABELS) < _MAX_CONTEXT_FREE_LABELS:
-            _CONTEXT_FREE_LABELS[(hash_name, label, length)] = info
-    if not length:
-        return b""
-    return HKDFExpand(algorithm, length, info).derive(secret)
-
-
-# HkdfLabel structures already built for an empty context, keyed by (hash, label, length).
-_CONTEXT_FREE_LABELS: dict[tuple[str, bytes, int], bytes] = {}
-_MAX_CONTEXT_FREE_LABELS: Final = 64
-
-
-def _hkdf_label(algorithm: hashes.HashAlgorithm, label: bytes, context: bytes,
-                length: int) -> bytes:
-    """The HkdfLabel structure of §7.1 (the `info` of HKDF-Expand), its limits checked."""
     full_label = _TLS13_LABEL_PREFIX + label
     if not 7 <= len(full_label) <= 255:  # opaque label<7..255>
         raise InternalError(f"HKDF label {label!r} has a bad length")
-    if len(context) > 255:  # opaque context<0..255>
-        raise InternalError(f"HKDF context of {len(context)} bytes is too long")
     if not 0 <= length <= 255 * algorithm.digest_size:  # uint16 length; RFC 5869 §2.3
         raise InternalError(f"HKDF output length {length} out of range for {algorithm.name}")
-    return b"".join((_LENGTHS.pack(length, len(full_label)), full_label,
-                     bytes((len(context),)), context))
+    front = _LENGTHS.pack(length, len(full_label)) + full_label
+    if len(_LABEL_FRONTS) >= _MAX_LABEL_FRONTS:
+        _LABEL_FRONTS.clear()
+    _LABEL_FRONTS[(hash_name, label, length)] = front
+    return front
 
 
 def derive_secret(hash_name: str, secret: bytes, label: bytes, transcript_hash: bytes) -> bytes:

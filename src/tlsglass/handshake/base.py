@@ -228,6 +228,6 @@ def _accept(state: State, msg_type: int, raw: bytes, role: str) -> HandshakeMess
     context = msg_type
     if isinstance(msg, ServerHello) and msg.is_hello_retry_request:
         context = HandshakeType.HELLO_RETRY_REQUEST
-    if hasattr(msg, "extensions"):
-        check_extensions(msg.extensions, context, _tls13_rules(state, msg))
+    if "extensions" in type(msg).__dataclass_fields__:  # no AttributeError to raise and catch
+        check_extensions(msg.extensions, context, _tls13_rules(state, msg))  # type: ignore[attr-defined]
     return msg

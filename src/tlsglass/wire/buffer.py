@@ -97,10 +97,6 @@ class Reader:
         start = self._take(n)
         return self._data[start : start + n]
 
-    def peek_rest(self) -> bytes:
-        """What is left, without consuming it."""
-        return self._data[self._pos : self._end]
-
     def rest(self) -> bytes:
         start = self._pos
         self._pos = self._end
@@ -154,6 +150,19 @@ class Reader:
         child = Reader.__new__(Reader)
         child._data, child._pos, child._end = data, body, body + n
         return data[start] << 8 | data[start + 1], child
+
+    def extension_body(self) -> tuple[int, bytes]:
+        """One extension's type and its extension_data as bytes (§4.2); this reader
+        moves past both. For the decoders that look a body up before parsing it."""
+        start, end, data = self._pos, self._end, self._data
+        if end - start < 4:
+            raise DecodeError(f"truncated: needed 4 bytes, {end - start} left")
+        n = data[start + 2] << 8 | data[start + 3]
+        body = start + 4
+        if n > end - body:
+            raise DecodeError(f"truncated: needed {n} bytes, {end - body} left")
+        self._pos = body + n
+        return data[start] << 8 | data[start + 1], data[body : body + n]
 
     @contextmanager
     def block(self, width: int, minimum: int = 0, maximum: int | None = None,

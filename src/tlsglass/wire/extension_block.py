@@ -166,17 +166,18 @@ def decode_extensions(r: Reader, context: int, minimum: int = 0) -> tuple[Extens
     """Read `Extension extensions<minimum..2^16-1>` for the message `context`."""
     block = r.sub(2, minimum, None, "extensions")
     out: list[Extension] = []
-    codecs, decoded = _CODECS, _DECODED
-    while not block.at_end():
-        code, data = block.extension_header()
+    codecs, decoded, fresh = _CODECS, _DECODED, _FRESH
+    while block.remaining:
+        code, body = block.extension_body()
         codec = codecs.get((code, context))
         if codec is None:
-            out.append(RawExtension(code=code, data=data.rest()))
+            out.append(RawExtension(code=code, data=body))
             continue
-        key = (context, code, data.peek_rest()) \
-            if data.remaining <= _MAX_REMEMBERED_BODY and code not in _FRESH else None
+        key = (context, code, body) \
+            if len(body) <= _MAX_REMEMBERED_BODY and code not in fresh else None
         ext = None if key is None else decoded.get(key)
         if ext is None:
+            data = Reader(body)
             ext = codec.decode_body(data)
             data.finish(f"extension {code}")
             if key is not None:
@@ -213,9 +214,12 @@ def encode_extensions(w: Writer, extensions: Iterable[Extension], minimum: int =
 
 def check_extensions(extensions: Iterable[Extension], context: int, tls13: bool = True) -> None:
     """RFC 8446 §4.2: no repeats; a recognised extension only in the messages the table allows."""
+    codes = tuple([ext.type_code for ext in extensions])
+    key = (context, tls13, codes)
+    if key in _CHECKED:  # the same list of codes as a message before it (convention 16)
+        return
     seen: set[int] = set()
-    for ext in extensions:
-        code = ext.type_code
+    for code in codes:
         if code in seen:
             raise IllegalParameter(f"extension {_name(code)} appears twice")
         seen.add(code)
@@ -223,6 +227,14 @@ def check_extensions(extensions: Iterable[Extension], context: int, tls13: bool 
         if tls13 and allowed is not None and context not in allowed:
             raise IllegalParameter(
                 f"extension {_name(code)} is not allowed in {HandshakeType(context).name}")
+    if len(_CHECKED) >= _MAX_CHECKED:
+        _CHECKED.clear()
+    _CHECKED.add(key)
+
+
+# Lists of extension codes that passed check_extensions, with their message and rules.
+_CHECKED: set[tuple[int, bool, tuple[int, ...]]] = set()
+_MAX_CHECKED: Final = 256
 
 
 def _name(code: int) -> str:
