@@ -139,6 +139,12 @@ class _SpanWriter(Writer):
         super().uint(width, value)
         self._leave(start)
 
+    def u8(self, value: int) -> None:
+        self.uint(1, value)
+
+    def u16(self, value: int) -> None:
+        self.uint(2, value)
+
     def write(self, data: bytes) -> None:
         start = self._enter()
         super().write(data)

@@ -220,13 +220,20 @@ class Writer:
         except OverflowError:
             raise EncodeError(f"value {value} does not fit in {width} bytes") from None
 
-    # u8..u32 go through `uint`, which a subclass may override to see every integer
-    # written (trace/annotate.py's span writer does).
+    # u8 and u16, the commonest fields, are written directly; a subclass that watches
+    # every integer (trace/annotate.py's span writer) overrides them to go through
+    # `uint`, as u24 and u32 always do.
     def u8(self, value: int) -> None:
-        self.uint(1, value)
+        if not 0 <= value <= 0xFF:
+            raise EncodeError(f"value {value} does not fit in 1 bytes")
+        self._buf.append(value)
 
     def u16(self, value: int) -> None:
-        self.uint(2, value)
+        if not 0 <= value <= 0xFFFF:
+            raise EncodeError(f"value {value} does not fit in 2 bytes")
+        buf = self._buf
+        buf.append(value >> 8)
+        buf.append(value & 0xFF)
 
     def u24(self, value: int) -> None:
         self.uint(3, value)

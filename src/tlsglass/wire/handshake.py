@@ -16,7 +16,7 @@ from typing import ClassVar, Final, Self
 
 from tlsglass._fastinit import fast_init
 from tlsglass.enums import HandshakeType, ProtocolVersion
-from tlsglass.errors import DecodeError
+from tlsglass.errors import DecodeError, EncodeError
 from tlsglass.wire.buffer import Reader, Writer, decode_whole
 from tlsglass.wire.extension_block import decode_extensions, encode_extensions
 from tlsglass.wire.extensions import Extension
@@ -334,10 +334,11 @@ _TLS13_MESSAGES: Final[Mapping[int, type[HandshakeMessage]]] = MappingProxyType(
 def encode_handshake(msg: HandshakeMessage) -> bytes:
     """The full message: msg_type, uint24 length, body (what the transcript hashes)."""
     w = Writer()
-    w.u8(msg.msg_type)
-    with w.prefixed(3, what="handshake body"):
-        msg.encode(w)
-    return w.getvalue()
+    msg.encode(w)
+    n = len(w)
+    if n > 0xFFFFFF:
+        raise EncodeError(f"handshake body length {n} outside <0..16777215>")
+    return bytes((msg.msg_type, n >> 16, n >> 8 & 0xFF, n & 0xFF)) + w.getvalue()
 
 
 def decode_handshake(msg_type: int, body: bytes) -> HandshakeMessage:
