@@ -570,12 +570,14 @@ class Row:
         return "met" if met else "NOT met"
 
 
-def _run_rounds(workers: dict[str, Worker], rounds: int, seconds: float) -> list[Row]:
-    rows = [Row(spec) for spec in SPECS]
-    for index, spec in enumerate(SPECS):  # warm-up: first calls, caches; not recorded
-        workers[spec.variant].ask(op="round", spec=index, seconds=seconds / 5, first=0)
+def _run_rounds(workers: dict[str, Worker], rounds: int, seconds: float,
+                only: str | None = None) -> list[Row]:
+    chosen = [i for i, spec in enumerate(SPECS) if only is None or only in spec.name]
+    rows = [Row(SPECS[i]) for i in chosen]
+    for index in chosen:  # warm-up: first calls, caches; not recorded
+        workers[SPECS[index].variant].ask(op="round", spec=index, seconds=seconds / 5, first=0)
     for round_index in range(rounds):
-        for index, row in enumerate(rows):
+        for index, row in zip(chosen, rows, strict=True):
             reply = workers[row.spec.variant].ask(op="round", spec=index, seconds=seconds,
                                                   first=round_index % 2)
             row.ours.append(float(reply["tlsglass"]))
@@ -638,6 +640,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, help="rounds per metric (default 15, quick 5)")
     parser.add_argument("--seconds", type=float,
                         help="seconds per measurement (default 0.25, quick 0.12)")
+    parser.add_argument("--only", metavar="TEXT",
+                        help="run only the rows whose metric contains TEXT (e.g. bulk)")
     parser.add_argument("--profile", choices=("handshake", "resume", "bulk"),
                         help="profile tlsglass's full or resumed handshake, or bulk path")
     parser.add_argument("--worker", metavar="CERT_DIR", help=argparse.SUPPRESS)
@@ -669,7 +673,7 @@ def main(argv: list[str] | None = None) -> None:
                   f"extra row {tlsglass_info['mlkem']}")
             print(f"{rounds} rounds x {seconds:g} s per stack and metric, in "
                   f"{SLICE * 1000:g} ms slices\n", flush=True)
-            rows = _run_rounds(workers, rounds, seconds)
+            rows = _run_rounds(workers, rounds, seconds, args.only)
         finally:
             for w in workers.values():
                 w.close()

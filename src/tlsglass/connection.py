@@ -98,6 +98,13 @@ class Connection:
         self._peer_closed = False
         self._local_closed = False
         self._early_sent = 0
+        # Application-data records may take the bulk path (receive_data): connected with
+        # TLS 1.3 keys, and nobody tracing (who wants each record reported). Kept by
+        # _set_state; an error clears it.
+        self._bulk = False
+        # The write key's RecordProtection while records of application data may be sealed
+        # straight away (connected, TLS 1.3, open, unpadded, untraced); else None.
+        self._bulk_write: RecordProtection | None = None
         self._state: State = Start(config=config) if isinstance(config, ServerConfig) \
             else _Idle()
 
@@ -122,14 +129,28 @@ class Connection:
 
     def receive_data(self, data: bytes) -> list[Event]:
         """Feed bytes from the transport; b"" means the transport reached EOF."""
+        if self._bulk and data and not self._hs_in and not self._peer_closed:
+            # The bulk path (never after an error: that clears _bulk). Anything it does not
+            # take whole goes on to the general path below.
+            records = self._records
+            content = records.open_application_record(data)
+            if content is not None:
+                return [ApplicationData(data=content)]
+            contents, used = records.open_application_records(data)
+            if contents:
+                events: list[Event] = [ApplicationData(data=c) for c in contents]
+                if used == len(data):
+                    return events
+                self._events.extend(events)
+                data = data[used:]
         if isinstance(self._state, _Error):
             raise LocalProtocolError("the connection has failed; no more data can be processed")
         if not data:
             self._end_of_input()
         else:
             self._run(self._process, remote=True, arg=data)
-        events, self._events = self._events, []
-        return events
+        out, self._events = self._events, []
+        return out
 
     def data_to_send(self) -> bytes:
         """Everything queued for the transport so far (b"" if nothing)."""
@@ -142,6 +163,14 @@ class Connection:
         return data
 
     def send_application_data(self, data: bytes) -> None:
+        write = self._bulk_write
+        if write is not None and 0 < len(data) <= self._records.max_fragment_out \
+                and not self._hs_out:
+            # The bulk path: one record, nothing to trace or pad (see _set_state).
+            self._out.append(write.seal_application_data(data))
+            if write.seq >= write.limit:
+                self.key_update(request_peer=False)  # §5.5: before the AEAD's usage limit
+            return
         if not self._state.can_send_application_data:
             raise LocalProtocolError(f"cannot send application data in {self._state.name}")
         if self._local_closed:
@@ -151,15 +180,16 @@ class Connection:
         if self._hs_out:
             self._flush_handshake()
         records = self._records
-        write = records.write
-        if write is not None and records.padding is None and len(data) <= records.max_fragment_out:
-            self._out.append(write.seal(_APPLICATION_DATA, bytes(data), 0))  # one record
+        current = records.write
+        if current is not None and records.padding is None \
+                and len(data) <= records.max_fragment_out:
+            self._out.append(current.seal(_APPLICATION_DATA, bytes(data), 0))  # one record
         else:
             self._out.append(records.protect(_APPLICATION_DATA, bytes(data)))
         if self.config.trace is not None:  # convention 13: records out, too
-            self._trace_record("out", _APPLICATION_DATA, len(data), write is not None,
+            self._trace_record("out", _APPLICATION_DATA, len(data), current is not None,
                                self._out[-1][:5])
-        if write is not None and write.seq >= write.limit:
+        if current is not None and current.seq >= current.limit:
             self.key_update(request_peer=False)  # §5.5: before the AEAD's usage limit
 
     @property
@@ -220,6 +250,7 @@ class Connection:
         if self._local_closed or isinstance(self._state, _Error):
             return
         self._local_closed = True
+        self._bulk_write = None
         self._send_alert(AlertLevel.WARNING, AlertDescription.CLOSE_NOTIFY)
 
     def export_keying_material(self, label: bytes | str, context: bytes | None = None,
@@ -302,7 +333,7 @@ class Connection:
             else:
                 action(arg)
         except FatalAlertReceived:
-            self._state = _Error()
+            self._state, self._bulk, self._bulk_write = _Error(), False, None
             raise
         except ProtocolError as exc:
             self._fail(exc)
@@ -325,7 +356,7 @@ class Connection:
             # The original error matters more than a failure to report it.
             with contextlib.suppress(Exception):
                 self._send_alert(AlertLevel.FATAL, alert, reason=str(exc))
-        self._state = _Error()
+        self._state, self._bulk, self._bulk_write = _Error(), False, None
 
     def _end_of_input(self) -> None:
         if not self._peer_closed:
@@ -386,6 +417,12 @@ class Connection:
         if not allowed or content != CHANGE_CIPHER_SPEC_BODY:
             raise UnexpectedMessage("unexpected ChangeCipherSpec record")
 
+    def _update_bulk_write(self) -> None:
+        write = self._records.write
+        self._bulk_write = write if isinstance(write, RecordProtection) \
+            and self._state.can_send_application_data and not self._local_closed \
+            and self._records.padding is None and not self.tracing else None
+
     def _receive_handshake(self, content: bytes) -> None:
         """Hand every whole handshake message in `content` (after what was pending) to
         the state; keep a partial one for the next record."""
@@ -431,12 +468,15 @@ class Connection:
                 and level == AlertLevel.WARNING and self._state.tls12):
             self._events.append(AlertReceived(level=level, description=description))
         else:
-            self._state = _Error()
+            self._state, self._bulk, self._bulk_write = _Error(), False, None
             raise FatalAlertReceived(description, level)
 
     def _set_state(self, new: State) -> None:
         old = self._state
         self._state = new
+        self._bulk = new.can_receive_application_data and not new.tls12 \
+            and not new.receives_early_data and not self.tracing
+        self._update_bulk_write()
         if isinstance(new, Connected):
             self._records.plaintext_alerts = False
         if self.tracing and type(old) is not type(new):
@@ -470,6 +510,7 @@ class Connection:
         self._flush_handshake()
         self._records.write = RecordProtection(suite, secret,
                                                limit=self.config.key_update_after_records)
+        self._update_bulk_write()
         if self.tracing:
             self.trace(KeyInstalled(role=self.role, direction="write", label=secret.label,
                                     epoch=epoch))

@@ -45,6 +45,8 @@ _KNOWN_TYPES: Final = frozenset({ContentType.CHANGE_CIPHER_SPEC, ContentType.ALE
 _TAG_LEN: Final = 16
 _SEQ_END: Final = 1 << 64
 _TYPE_BYTE: Final = tuple(bytes((t,)) for t in range(256))
+# A protected record's header up to its length (§5.2: opaque_type 23, legacy 0x0303).
+_APPLICATION_HEADER_FRONT: Final = b"\x17\x03\x03"
 # Whole protected records (header included) the bulk path takes: a tag and a type byte at
 # least (§5.2), MAX_CIPHERTEXT_LEN at most; anything else goes the general way and is refused there.
 _MIN_PROTECTED: Final = RECORD_HEADER_LEN + _TAG_LEN + 1
@@ -95,6 +97,17 @@ class RecordProtection:
             raise UnexpectedMessage("sequence number would wrap")
         self.seq = seq + 1
         return header + self._aead.seal((self._iv ^ seq).to_bytes(12, "big"), inner, header)
+
+    def seal_application_data(self, content: bytes) -> bytes:
+        """One whole record of application data (content of 1..2^14 bytes, no padding):
+        `seal` for the bulk path, without its choices."""
+        seq = self.seq
+        if seq >= _SEQ_END:
+            raise UnexpectedMessage("sequence number would wrap")
+        self.seq = seq + 1
+        header = _APPLICATION_HEADER_FRONT + (len(content) + 17).to_bytes(2, "big")
+        return header + self._aead.seal((self._iv ^ seq).to_bytes(12, "big"),
+                                        content + b"\x17", header)
 
     def open(self, header: bytes, body: bytes | memoryview) -> bytes:
         seq = self.seq
@@ -259,6 +272,66 @@ class RecordLayer:
                 return self._split(read.open(bytes(buf[pos : pos + RECORD_HEADER_LEN]),
                                              memoryview(buf)[pos + RECORD_HEADER_LEN : end]))
         return self._next_record()
+
+    def open_application_record(self, data: bytes) -> bytes | None:
+        """The bulk path's commonest case: `data` is exactly one whole TLS 1.3 record of
+        application data; its content. None for anything else, consuming nothing (the
+        caller goes on to `open_application_records` or the general path)."""
+        read, size = self.read, len(data)
+        if not isinstance(read, RecordProtection) or size < _MIN_PROTECTED \
+                or size > _MAX_PROTECTED or data[0] != _APPLICATION_DATA or data[1] != 3 \
+                or size != RECORD_HEADER_LEN + (data[3] << 8 | data[4]) \
+                or self._pos != len(self._buf) or self.early_data_skip:
+            return None
+        seq = read.seq
+        if seq >= _SEQ_END:
+            return None
+        try:
+            inner = read._aead.decrypt((read._iv ^ seq).to_bytes(12, "big"),
+                                       memoryview(data)[RECORD_HEADER_LEN:],
+                                       data[:RECORD_HEADER_LEN])
+        except Aead.TagError:
+            return None  # the general path says bad_record_mac
+        if inner[-1] != _APPLICATION_DATA or len(inner) > self.max_inner_plaintext_in:
+            return None  # another content type, or padding: the general path reads it again
+        read.seq = seq + 1
+        return inner[:-1]
+
+    def open_application_records(self, data: bytes) -> tuple[list[bytes], int]:
+        """The bulk path (convention 16): the contents of the whole TLS 1.3 records of
+        application data at the start of `data`, and how many bytes of `data` they took.
+
+        Only when nothing is buffered and a 1.3 read key is set; it stops, consuming
+        nothing more, at the first record that is anything else (another type, padding,
+        a partial record, a bad tag, over the size limit), which the general path then
+        takes in full. A sequence number is spent only on a record handed back here.
+        """
+        read = self.read
+        if not isinstance(read, RecordProtection) or self._pos != len(self._buf) \
+                or self.early_data_skip:
+            return [], 0
+        contents: list[bytes] = []
+        decrypt, tag_error, iv = read._aead.decrypt, Aead.TagError, read._iv
+        limit, seq = self.max_inner_plaintext_in, read.seq
+        view = memoryview(data)
+        pos, size = 0, len(data)
+        while size - pos >= _MIN_PROTECTED and data[pos] == _APPLICATION_DATA \
+                and data[pos + 1] == 3 and seq < _SEQ_END:
+            end = pos + RECORD_HEADER_LEN + (data[pos + 3] << 8 | data[pos + 4])
+            if end > size or end - pos > _MAX_PROTECTED:
+                break
+            try:
+                inner = decrypt((iv ^ seq).to_bytes(12, "big"),
+                                view[pos + RECORD_HEADER_LEN : end], data[pos : pos + 5])
+            except tag_error:
+                break  # the general path says bad_record_mac
+            if inner[-1] != _APPLICATION_DATA or len(inner) > limit:
+                break  # another content type, or padding: the general path reads it again
+            seq += 1
+            read.seq = seq
+            contents.append(inner[:-1])
+            pos = end
+        return contents, pos
 
     def _next_record(self) -> tuple[int, bytes] | None:
         while True:

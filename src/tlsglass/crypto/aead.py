@@ -32,15 +32,20 @@ class Aead:
     """One AEAD key: `seal` returns ciphertext || tag, `open` returns the plaintext or None.
 
     The key lives only inside pyca's cipher object; `repr` names the algorithm.
+    `seal` is pyca's own encrypt, with no Python frame around it (one per record on
+    the bulk path): every caller bounds what it seals (a record, a ticket) far below
+    the 2^31 bytes at which pyca would refuse.
     """
 
-    __slots__ = ("_decrypt", "_encrypt", "algorithm")
+    __slots__ = ("algorithm", "decrypt", "seal")
 
     tag_len: ClassVar[int] = 16  # RFC 5116 §5.1 (GCM), RFC 8439 §2.8 (ChaCha20-Poly1305)
+    # What `decrypt` raises for ciphertext that does not authenticate.
+    TagError: ClassVar[type[Exception]] = InvalidTag
 
     algorithm: AeadAlgorithm
-    _encrypt: _Cipher
-    _decrypt: _Cipher
+    seal: _Cipher
+    decrypt: _Cipher
 
     def __init__(self, algorithm: AeadAlgorithm, key: Bytes) -> None:
         expected = algorithm.key_len
@@ -53,20 +58,15 @@ class Aead:
         else:
             cipher = AESGCM(key)
         self.algorithm = algorithm
-        self._encrypt = cipher.encrypt
-        self._decrypt = cipher.decrypt
-
-    def seal(self, nonce: Bytes, plaintext: Bytes, aad: Bytes) -> bytes:
-        """Encrypt and authenticate: ciphertext || 16-byte tag."""
-        try:
-            return self._encrypt(nonce, plaintext, aad)
-        except (ValueError, OverflowError) as exc:
-            raise InternalError(f"{self.algorithm.name} seal failed: {exc}") from None
+        self.seal = cipher.encrypt  # (nonce, plaintext, aad) -> ciphertext || 16-byte tag
+        # (nonce, ciphertext || tag, aad) -> plaintext; raises TagError. pyca's own, for
+        # the bulk path; `open` is the same with None for a bad tag.
+        self.decrypt = cipher.decrypt
 
     def open(self, nonce: Bytes, ciphertext: Bytes, aad: Bytes) -> bytes | None:
         """Check and decrypt ciphertext || tag; None if it does not authenticate."""
         try:
-            return self._decrypt(nonce, ciphertext, aad)
+            return self.decrypt(nonce, ciphertext, aad)
         except InvalidTag:
             return None
         except (ValueError, OverflowError) as exc:
