@@ -151,7 +151,7 @@ def test_bad_nonce_is_an_internal_error(algorithm: AeadAlgorithm) -> None:
     aead = Aead(algorithm, bytes(KEY_LEN[algorithm]))
     # seal is pyca's own (the bulk path's): its callers always pass 12-byte nonces, and
     # a bug that did not would surface as pyca's ValueError (an internal_error alert).
-    with pytest.raises(ValueError, match="(?i)nonce"):
+    with pytest.raises(ValueError, match=r"(?i)nonce"):
         aead.seal(b"short", b"x", b"")
     with pytest.raises(InternalError):
         aead.open(b"short", bytes(32), b"")
