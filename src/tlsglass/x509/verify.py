@@ -212,9 +212,17 @@ def _checked_depth(depth: int) -> int:
 
 
 def _builder(a: Attempt) -> PolicyBuilder:
-    return PolicyBuilder().store(a.store.pyca_store).time(a.now).max_chain_depth(a.max_chain_depth)
+    return _timeless_builder(a.store, a.max_chain_depth).time(a.now)
 
 
+# Builders are immutable (each step returns a new one) and trust stores compare by
+# identity, so the part that does not depend on the time is made once per store.
+@functools.lru_cache(maxsize=32)
+def _timeless_builder(store: TrustStore, max_chain_depth: int) -> PolicyBuilder:
+    return PolicyBuilder().store(store.pyca_store).max_chain_depth(max_chain_depth)
+
+
+@functools.lru_cache(maxsize=256)  # immutable, and asked for every handshake
 def _subject(name: str) -> Subject:
     """`name` must already be normalised."""
     if not name[:1].isdigit() and ":" not in name:
